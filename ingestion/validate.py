@@ -1,0 +1,213 @@
+"""Type and check rows against the landing contract, in polars, column by column.
+
+Types come from the contract, never from the data. A row that breaks the
+contract is split off with every reason it broke it; the good rows come back
+typed (timestamps as naive UTC microseconds, which DuckDB and Spark both read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from ingestion.contract import Column, Entity
+from ingestion.readers import LINE_NO, RAW
+
+TS_TYPE = pl.Datetime("us")
+POLARS_TYPES: dict[str, pl.DataType] = {
+    "str": pl.String(),
+    "int": pl.Int64(),
+    "float": pl.Float64(),
+    "bool": pl.Boolean(),
+    "ts": TS_TYPE,
+    "date": pl.Date(),
+}
+_TRUE = ("true", "1", "t", "yes")
+_FALSE = ("false", "0", "f", "no")
+# an offset only counts after a time of day, so the "-01" of a bare date is not one
+_TIME_THEN_OFFSET = r"(\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+class MissingColumnsError(Exception):
+    """Required columns are absent from a file; the file is quarantined whole."""
+
+
+@dataclass
+class Validated:
+    good: pl.DataFrame  # contract columns typed, then extra columns as strings, then LINE_NO
+    bad: pl.DataFrame  # LINE_NO, RAW, reason
+
+
+def _parse_ts(expr: pl.Expr) -> pl.Expr:
+    """ISO-8601 text to naive UTC. With an offset it is applied; without, UTC is assumed."""
+    s = expr.str.strip_chars().str.replace("T", " ", literal=True)
+    offset = s.str.extract(_TIME_THEN_OFFSET, 2)
+    local = s.str.replace(_TIME_THEN_OFFSET, "${1}").str.strip_chars()
+    parsed = pl.coalesce(
+        local.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us"),
+        local.str.to_datetime("%Y-%m-%d %H:%M", strict=False, time_unit="us"),
+        local.str.to_date("%Y-%m-%d", strict=False).cast(TS_TYPE),
+    )
+    sign = pl.when(offset.str.starts_with("-")).then(-1).otherwise(1)
+    digits = offset.str.replace_all(r"[^0-9]", "")
+    hours = digits.str.slice(0, 2).cast(pl.Int64, strict=False).fill_null(0)
+    minutes = digits.str.slice(2, 2).cast(pl.Int64, strict=False).fill_null(0)
+    shift = pl.duration(minutes=(hours * 60 + minutes) * sign)
+    return pl.when(offset.is_null() | (offset == "Z")).then(parsed).otherwise(parsed - shift)
+
+
+def _parse(col: Column, dtype: pl.DataType) -> pl.Expr:
+    """Expression turning the column as read into the contract type (null when it cannot)."""
+    e = pl.col(col.name)
+    target = POLARS_TYPES[col.type]
+    if dtype == pl.String:
+        text = e.str.strip_chars()
+        text = pl.when(text == "").then(None).otherwise(text)
+        if col.type == "str":
+            return pl.when(e.str.strip_chars() == "").then(None).otherwise(e)
+        if col.type == "int":
+            return text.cast(pl.Int64, strict=False)
+        if col.type == "float":
+            f = text.cast(pl.Float64, strict=False)
+            return pl.when(f.is_finite()).then(f)
+        if col.type == "bool":
+            low = text.str.to_lowercase()
+            return pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False)
+        if col.type == "ts":
+            return _parse_ts(text)
+        if col.type == "date":
+            return text.str.to_date("%Y-%m-%d", strict=False)
+    if col.type == "ts":
+        if isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is not None:
+                e = e.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            return e.dt.cast_time_unit("us")
+        if dtype == pl.Date:
+            return e.cast(TS_TYPE)
+    if col.type == "date" and isinstance(dtype, pl.Datetime):
+        return e.dt.date()
+    if col.type == "float":
+        f = e.cast(pl.Float64, strict=False)
+        return pl.when(f.is_finite()).then(f)
+    if col.type == "int" and dtype.is_float():
+        # 3.0 is an int; 3.5 is not
+        return pl.when(e == e.round(0)).then(e.cast(pl.Int64, strict=False))
+    return e.cast(target, strict=False)
+
+
+def _normalise_case(col: Column, expr: pl.Expr) -> pl.Expr:
+    if col.lower_case:
+        return expr.str.to_lowercase()
+    if col.upper_case:
+        return expr.str.to_uppercase()
+    return expr
+
+
+def _problems(col: Column, raw: pl.Expr, parsed: pl.Expr) -> list[pl.Expr]:
+    """Reason strings (or null) for one column."""
+    name = col.name
+    out: list[pl.Expr] = []
+    present = raw.is_not_null()
+    if col.type != "str":
+        out.append(
+            pl.when(present & parsed.is_null()).then(pl.lit(f"{name}: not a valid {col.type}"))
+        )
+    if not col.nullable:
+        what = "missing key" if col.key else "missing value"
+        out.append(pl.when(parsed.is_null() & ~present).then(pl.lit(f"{name}: {what}")))
+    if col.allowed is not None:
+        out.append(
+            pl.when(parsed.is_not_null() & ~parsed.is_in(col.allowed)).then(
+                pl.lit(f"{name}: unknown value (allowed: {', '.join(col.allowed)})")
+            )
+        )
+    if col.minimum is not None:
+        too_low = parsed <= col.minimum if col.exclusive_minimum else parsed < col.minimum
+        sign = ">" if col.exclusive_minimum else ">="
+        out.append(
+            pl.when(parsed.is_not_null() & too_low).then(
+                pl.lit(f"{name}: must be {sign} {col.minimum:g}")
+            )
+        )
+    if col.maximum is not None:
+        out.append(
+            pl.when(parsed.is_not_null() & (parsed > col.maximum)).then(
+                pl.lit(f"{name}: must be <= {col.maximum:g}")
+            )
+        )
+    if col.pattern is not None:
+        out.append(
+            pl.when(parsed.is_not_null() & ~parsed.str.contains(col.pattern)).then(
+                pl.lit(f"{name}: malformed")
+            )
+        )
+    return out
+
+
+def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
+    """Extra (unknown) columns are kept as text so files with different types still stack."""
+    if dtype.is_nested():
+        return pl.struct(pl.col(name)).struct.json_encode().alias(name)
+    return pl.col(name).cast(pl.String).alias(name)
+
+
+def validate(entity: Entity, frame: pl.DataFrame) -> Validated:
+    """Split `frame` (as read) into typed good rows and quarantined bad rows."""
+    present = set(frame.columns)
+    missing = [c.name for c in entity.columns if not c.nullable and c.name not in present]
+    if missing:
+        raise MissingColumnsError(f"missing required column(s): {', '.join(missing)}")
+
+    # absent nullable columns are all null
+    frame = frame.with_columns(
+        pl.lit(None, dtype=pl.String).alias(c.name)
+        for c in entity.columns
+        if c.name not in present
+    )
+    schema = frame.schema
+    parsed_cols = [_parse(c, schema[c.name]).alias(c.name) for c in entity.columns]
+    problem_exprs: list[pl.Expr] = []
+    for c in entity.columns:
+        raw = pl.col(c.name)
+        if schema[c.name] == pl.String:
+            raw = pl.when(raw.str.strip_chars() == "").then(None).otherwise(raw)
+        parsed = _parse(c, schema[c.name])
+        parsed = _normalise_case(c, parsed)
+        problem_exprs.extend(_problems(c, raw, parsed))
+    if entity.one_of:
+        problem_exprs.append(
+            pl.when(pl.all_horizontal(_parse(entity.column(n), schema[n]).is_null()
+                                      for n in entity.one_of))
+            .then(pl.lit(f"one of {', '.join(entity.one_of)} is required"))
+        )
+
+    # Keys duplicated within this one file: the first occurrence is kept.
+    keys = list(entity.keys)
+    parsed_keys = [_parse(entity.column(k), schema[k]).alias(k) for k in keys]
+    dup = pl.struct(parsed_keys).is_duplicated() & ~pl.struct(parsed_keys).is_first_distinct()
+    problem_exprs.append(pl.when(dup).then(pl.lit("duplicate key within file")))
+
+    reason = pl.concat_str(problem_exprs, separator="; ", ignore_nulls=True)
+    reason = pl.when(reason == "").then(None).otherwise(reason).alias("reason")
+
+    extra = [c for c in frame.columns if c not in entity.column_names and c not in (LINE_NO, RAW)]
+    raw_content = (
+        pl.col(RAW)
+        if RAW in frame.columns
+        else pl.struct(pl.col(c) for c in frame.columns if c != LINE_NO).struct.json_encode()
+    ).alias(RAW)
+
+    checked = frame.with_columns(reason, raw_content)
+    bad = checked.filter(pl.col("reason").is_not_null()).select(
+        pl.col(LINE_NO).cast(pl.Int64), pl.col(RAW).cast(pl.String), pl.col("reason")
+    )
+    good = checked.filter(pl.col("reason").is_null()).select(
+        *[
+            _normalise_case(c, pc).cast(POLARS_TYPES[c.type]).alias(c.name)
+            for c, pc in zip(entity.columns, parsed_cols, strict=True)
+        ],
+        *[_as_text(c, schema[c]) for c in extra],
+        pl.col(LINE_NO).cast(pl.Int64),
+    )
+    return Validated(good, bad)

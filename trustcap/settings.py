@@ -1,0 +1,204 @@
+"""The one place that reads environment variables and knows where things live.
+
+Every other module receives a `Settings` object (or values taken from it).
+Relative paths in settings are resolved against the working folder of the user
+who set them; defaults are resolved against the repository root, never the
+working folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    doc: str
+
+
+# The documented settings. README's settings table is generated from this list
+# (see `trustcap settings`), so the two cannot drift apart.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("TC_LANDING_DIR", "data/landing", "Landing root: <root>/<source>/<entity>/<file>."),
+    Setting("TC_WAREHOUSE_DIR", "data/warehouse", "Warehouse folder (warehouse.duckdb, published/)."),
+    Setting("TC_REPORTING_CURRENCY", "EUR", "ISO 4217 code all money is converted to."),
+    Setting(
+        "TC_DEFAULT_MARGIN_RATE",
+        "0.35",
+        "Gross margin rate applied to order lines without unit_cost (0 <= rate < 1).",
+    ),
+    Setting(
+        "TC_ANSWER_WINDOW_HOURS",
+        "72",
+        "An inbound activity counts as answered if the brand replied within this many hours.",
+    ),
+    Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
+    Setting(
+        "TC_DEMO_SCALE",
+        "1.0",
+        "Size of the demo world: 1.0 = 20,000 contacts over 2 years; 50 gives a million.",
+    ),
+    Setting(
+        "DAGSTER_HOME",
+        "<TC_WAREHOUSE_DIR>/dagster_home",
+        "Dagster's run history and schedules; shared by `trustcap run` and `trustcap ui`.",
+    ),
+)
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _path(raw: str | None, default: str, env_name: str) -> Path:
+    if raw is None or raw.strip() == "":
+        return (REPO_ROOT / default).resolve()
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    if path.exists() and not path.is_dir():
+        raise SettingsError(f"{env_name}={raw!r} is a file, not a folder")
+    return path.resolve()
+
+
+def _float(raw: str, env_name: str, low: float, high: float, *, high_open: bool = False) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{env_name}={raw!r} is not a number") from None
+    too_high = value >= high if high_open else value > high
+    if value < low or too_high:
+        bound = f"[{low}, {high})" if high_open else f"[{low}, {high}]"
+        raise SettingsError(f"{env_name}={raw!r} must be in {bound}")
+    return value
+
+
+def _int(raw: str, env_name: str, low: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{env_name}={raw!r} is not a whole number") from None
+    if value < low:
+        raise SettingsError(f"{env_name}={raw!r} must be at least {low}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse_dir: Path
+    reporting_currency: str = "EUR"
+    default_margin_rate: float = 0.35
+    answer_window_hours: float = 72.0
+    demo_seed: int = 7
+    demo_scale: float = 1.0
+    dagster_home: Path = field(default=Path())
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        defaults = {s.env: s.default for s in SETTINGS}
+
+        def get(name: str) -> str:
+            value = env.get(name)
+            return defaults[name] if value is None or value.strip() == "" else value.strip()
+
+        currency = get("TC_REPORTING_CURRENCY").upper()
+        if not _CURRENCY.match(currency):
+            raise SettingsError(
+                f"TC_REPORTING_CURRENCY={env.get('TC_REPORTING_CURRENCY')!r} "
+                "is not a three-letter ISO 4217 code"
+            )
+        warehouse_dir = _path(env.get("TC_WAREHOUSE_DIR"), "data/warehouse", "TC_WAREHOUSE_DIR")
+        dagster_home_raw = env.get("DAGSTER_HOME")
+        dagster_home = (
+            _path(dagster_home_raw, "", "DAGSTER_HOME")
+            if dagster_home_raw
+            else warehouse_dir / "dagster_home"
+        )
+        return cls(
+            landing_dir=_path(env.get("TC_LANDING_DIR"), "data/landing", "TC_LANDING_DIR"),
+            warehouse_dir=warehouse_dir,
+            reporting_currency=currency,
+            default_margin_rate=_float(
+                get("TC_DEFAULT_MARGIN_RATE"), "TC_DEFAULT_MARGIN_RATE", 0.0, 1.0, high_open=True
+            ),
+            answer_window_hours=_float(
+                get("TC_ANSWER_WINDOW_HOURS"), "TC_ANSWER_WINDOW_HOURS", 0.01, 24.0 * 365
+            ),
+            demo_seed=_int(get("TC_DEMO_SEED"), "TC_DEMO_SEED", 0),
+            demo_scale=_float(get("TC_DEMO_SCALE"), "TC_DEMO_SCALE", 0.001, 10_000.0),
+            dagster_home=dagster_home,
+        )
+
+    # --- where things live -------------------------------------------------
+    @property
+    def warehouse_path(self) -> Path:
+        return self.warehouse_dir / "warehouse.duckdb"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.warehouse_dir / "raw"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.warehouse_dir / "quarantine"
+
+    @property
+    def ingest_log_dir(self) -> Path:
+        return self.warehouse_dir / "ingest_log"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.warehouse_dir / "published"
+
+    @property
+    def published_path(self) -> Path:
+        return self.published_dir / "trustcap.duckdb"
+
+    @property
+    def published_parquet_dir(self) -> Path:
+        return self.published_dir / "parquet"
+
+    @property
+    def demo_truth_dir(self) -> Path:
+        return self.landing_dir.parent / "demo_truth"
+
+    # --- what dbt needs --------------------------------------------------
+    def dbt_vars(self) -> dict[str, object]:
+        return {
+            "reporting_currency": self.reporting_currency,
+            "default_margin_rate": self.default_margin_rate,
+            "answer_window_hours": self.answer_window_hours,
+            "raw_dir": self.raw_dir.as_posix(),
+            "quarantine_dir": self.quarantine_dir.as_posix(),
+            "ingest_log_dir": self.ingest_log_dir.as_posix(),
+        }
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for dbt subprocesses: profiles.yml reads TC_WAREHOUSE_DIR."""
+        return {
+            "TC_WAREHOUSE_DIR": self.warehouse_dir.as_posix(),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+        }
+
+    def export_env(self) -> None:
+        """Make the resolved settings visible to child processes (dbt, dagster dev)."""
+        os.environ.update(self.dbt_env())
+        os.environ["TC_LANDING_DIR"] = self.landing_dir.as_posix()
+        os.environ["TC_REPORTING_CURRENCY"] = self.reporting_currency
+        os.environ["TC_DEFAULT_MARGIN_RATE"] = repr(self.default_margin_rate)
+        os.environ["TC_ANSWER_WINDOW_HOURS"] = repr(self.answer_window_hours)
+        os.environ["DAGSTER_HOME"] = self.dagster_home.as_posix()
