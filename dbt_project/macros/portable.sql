@@ -1,0 +1,20 @@
+{#- Constructs that differ between DuckDB and Spark (see shared/docs/portability.md). -#}
+
+{% macro epoch_seconds(expr) %}{{ return(adapter.dispatch('epoch_seconds')(expr)) }}{% endmacro %}
+{% macro default__epoch_seconds(expr) %}epoch({{ expr }}){% endmacro %}
+{% macro spark__epoch_seconds(expr) %}unix_timestamp({{ expr }}){% endmacro %}
+
+{#- one row per day from start to end (inclusive), as column `day` -#}
+{% macro day_series(start_expr, end_expr) %}{{ return(adapter.dispatch('day_series')(start_expr, end_expr)) }}{% endmacro %}
+{% macro default__day_series(start_expr, end_expr) %}
+    select cast(unnest(generate_series(cast({{ start_expr }} as date), cast({{ end_expr }} as date), interval 1 day)) as date) as day
+{% endmacro %}
+{% macro spark__day_series(start_expr, end_expr) %}
+    select explode(sequence(cast({{ start_expr }} as date), cast({{ end_expr }} as date), interval 1 day)) as day
+{% endmacro %}
+
+{% macro last_value_ignore_nulls(expr) %}{{ return(adapter.dispatch('last_value_ignore_nulls')(expr)) }}{% endmacro %}
+{% macro default__last_value_ignore_nulls(expr) %}last_value({{ expr }} ignore nulls){% endmacro %}
+{% macro spark__last_value_ignore_nulls(expr) %}last({{ expr }}, true){% endmacro %}
+
+{% macro month_of(expr) %}cast(date_trunc('month', {{ expr }}) as date){% endmacro %}

@@ -1,0 +1,53 @@
+with
+
+activities as (
+    select * from {{ ref('int_activities_classified') }}
+),
+
+inbound as (
+    select * from activities
+    where is_inbound
+),
+
+first_brand_replies as (
+    select
+        platform,
+        parent_id,
+        min(created_at) as first_reply_at
+    from activities
+    where is_brand_author and parent_id is not null
+    group by platform, parent_id
+),
+
+measured as (
+    select
+        inbound.platform,
+        inbound.activity_id,
+        inbound.account_id,
+        inbound.contact_id,
+        inbound.activity_type,
+        inbound.created_at,
+        inbound.created_on,
+        inbound.period,
+        first_brand_replies.first_reply_at,
+        ({{ epoch_seconds('first_brand_replies.first_reply_at') }}
+        - {{ epoch_seconds('inbound.created_at') }}) / 60.0 as first_response_minutes
+    from inbound
+    left join first_brand_replies
+        on
+            inbound.platform = first_brand_replies.platform
+            and inbound.activity_id = first_brand_replies.parent_id
+),
+
+final as (
+    select
+        *,
+        coalesce(
+            first_response_minutes >= 0
+            and first_response_minutes <= {{ var('answer_window_hours') }} * 60.0,
+            false
+        ) as is_answered
+    from measured
+)
+
+select * from final

@@ -1,0 +1,19 @@
+with
+
+source as (
+    {{ latest_by_key(source('raw', 'sales__order_lines'), ['order_id', 'line_no']) }}
+),
+
+renamed as (
+    select
+        cast(order_id as string) as order_id,
+        cast(line_no as bigint) as line_no,
+        cast(sku as string) as sku,
+        cast(quantity as bigint) as quantity,
+        cast(unit_price as double) as unit_price,
+        cast(unit_cost as double) as unit_cost,
+        _file_name as source_file_name
+    from source
+)
+
+select * from renamed

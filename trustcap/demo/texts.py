@@ -1,0 +1,130 @@
+"""Text templates of the demo world: English and French, by topic and polarity.
+
+Texts are assembled as prefix + topic word + suffix so millions of them are built
+by column operations. Several negative templates carry no generic sentiment word
+("still not delivered after 3 weeks"), as real complaints often do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+TOPICS = ("product", "quality", "delivery", "price", "support", "ethics")
+
+TOPIC_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "product": ("the new blender", "the app", "your coffee machine", "the starter kit"),
+        "quality": ("the build quality", "the stitching", "the battery", "the finish"),
+        "delivery": ("my delivery", "the parcel", "shipping", "my order"),
+        "price": ("the price", "the subscription fee", "the new pricing", "the discount"),
+        "support": ("customer support", "your help desk", "the support team", "the hotline"),
+        "ethics": ("your sourcing", "the factory conditions", "your packaging waste", "the CEO"),
+    },
+    "fr": {
+        "product": ("le nouveau mixeur", "l'appli", "votre machine à café", "le kit de départ"),
+        "quality": ("la finition", "la batterie", "les coutures", "la qualité"),
+        "delivery": ("ma livraison", "le colis", "l'expédition", "ma commande"),
+        "price": ("le prix", "l'abonnement", "les nouveaux tarifs", "la promo"),
+        "support": ("le service client", "le SAV", "l'assistance", "la hotline"),
+        "ethics": ("votre approvisionnement", "les conditions en usine", "vos emballages", "le PDG"),
+    },
+}
+
+# (prefix, suffix) around the topic word, by language and polarity (-1, 0, 1)
+TEMPLATES: dict[tuple[str, int], tuple[tuple[str, str], ...]] = {
+    ("en", 1): (
+        ("Love ", "! Great job, thank you"),
+        ("Really happy with ", ", excellent 😍"),
+        ("", " is amazing, best purchase this year"),
+        ("Thanks for ", ", you guys are awesome 👍"),
+        ("Impressed by ", ", works perfectly"),
+    ),
+    ("en", 0): (
+        ("Question about ", ": does it come in blue?"),
+        ("Any news on ", " for next month?"),
+        ("How do I change ", " in my account?"),
+        ("Is ", " available in Canada?"),
+    ),
+    ("en", -1): (
+        ("", " is terrible, very disappointed 😡"),
+        ("Worst experience ever with ", ", never again"),
+        ("", " still not delivered after 3 weeks, order #"),
+        ("Third time I write about ", " and nobody answers"),
+        ("", " broke after two days. Refund please"),
+        ("Not happy at all with ", ", awful"),
+    ),
+    ("fr", 1): (
+        ("J'adore ", ", merci beaucoup !"),
+        ("Très contente de ", ", excellent 😍"),
+        ("", " est parfait, bravo à l'équipe"),
+        ("Super ", ", je recommande 👍"),
+    ),
+    ("fr", 0): (
+        ("Une question sur ", " : existe-t-il en bleu ?"),
+        ("Des nouvelles de ", " pour le mois prochain ?"),
+        ("Comment modifier ", " dans mon compte ?"),
+    ),
+    ("fr", -1): (
+        ("", " est nul, très déçu 😡"),
+        ("Pire expérience avec ", ", plus jamais"),
+        ("", " toujours pas arrivé après 3 semaines, commande n°"),
+        ("Troisième message sur ", " et toujours aucune réponse"),
+        ("", " cassé au bout de deux jours. Je veux être remboursé"),
+    ),
+}
+
+AMPLIFIED_TEMPLATES = (
+    "Boycott this brand! {t} is a scandal #boycott",
+    "BOYCOTT NOW: {t} is a scandal. Share! #boycott",
+    "Boycott this brand!! {t} is a total scandal #boycott #shame",
+)
+
+
+def build_texts(
+    rng: np.random.Generator, lang: np.ndarray, polarity: np.ndarray, topic: np.ndarray
+) -> pl.Series:
+    """One text per row, from language codes ('en'/'fr'), polarity (-1/0/1), topic index."""
+    n = len(lang)
+    prefix = np.empty(n, dtype=object)
+    suffix = np.empty(n, dtype=object)
+    word = np.empty(n, dtype=object)
+    for lg in ("en", "fr"):
+        words_by_topic = TOPIC_WORDS[lg]
+        for ti, t in enumerate(TOPICS):
+            sel = (lang == lg) & (topic == ti)
+            k = int(sel.sum())
+            if k:
+                choices = np.array(words_by_topic[t], dtype=object)
+                word[sel] = choices[rng.integers(0, len(choices), k)]
+        for pol in (-1, 0, 1):
+            sel = (lang == lg) & (polarity == pol)
+            k = int(sel.sum())
+            if k:
+                tpls = TEMPLATES[(lg, pol)]
+                pick = rng.integers(0, len(tpls), k)
+                prefix[sel] = np.array([p for p, _ in tpls], dtype=object)[pick]
+                suffix[sel] = np.array([s for _, s in tpls], dtype=object)[pick]
+    order_no = rng.integers(10000, 99999, n).astype(str)
+    frame = pl.DataFrame(
+        {"p": prefix.astype(str), "w": word.astype(str), "s": suffix.astype(str), "o": order_no}
+    )
+    text = pl.concat_str(["p", "w", "s"])
+    # complaints ending in "order #" get a number, as real ones do
+    text = pl.when(pl.col("s").str.ends_with("#") | pl.col("s").str.ends_with("n°")).then(
+        pl.concat_str([text, pl.col("o")])
+    ).otherwise(text)
+    out = frame.select(text.alias("text"))["text"]
+    # capitalise the first letter where the template starts with the topic word
+    return out.str.slice(0, 1).str.to_uppercase() + out.str.slice(1)
+
+
+def build_amplified_texts(rng: np.random.Generator, n: int) -> pl.Series:
+    tpl = np.array(AMPLIFIED_TEMPLATES, dtype=object)[rng.integers(0, len(AMPLIFIED_TEMPLATES), n)]
+    words = np.array(TOPIC_WORDS["en"]["ethics"], dtype=object)[rng.integers(0, 2, n)]
+    noise = np.array(["", "!", " !!", " 😡", " pls RT", ""], dtype=object)[rng.integers(0, 6, n)]
+    frame = pl.DataFrame({"tpl": tpl.astype(str), "w": words.astype(str), "z": noise.astype(str)})
+    parts = pl.col("tpl").str.split("{t}")
+    return frame.select(
+        pl.concat_str([parts.list.get(0), pl.col("w"), parts.list.get(1), pl.col("z")]).alias("t")
+    )["t"]

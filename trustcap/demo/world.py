@@ -1,0 +1,987 @@
+"""The demo world: a brand's community, customers and sales with a known truth.
+
+Everything is drawn with numpy and assembled with polars, column by column; no
+Python loop runs per contact, order or activity, so the scale setting reaches
+millions of rows. What was planted is returned beside the tables (see
+`World.truth`), and `trustcap.demo.writer` turns both into a landing folder and
+a truth folder.
+
+Mechanisms planted (see shared/docs/methods.md for why each matters):
+- purchase rate per contact-month = base(value) x season(month) x (1 + uplift of
+  the contact's platform after the month of first engagement); the extra orders
+  are drawn separately, so the true incremental revenue is known order by order;
+- higher-value customers engage more (selection), seasonality is multiplicative;
+- lapse: customers stop buying; an unanswered complaint or an unresolved ticket
+  raises the lapse hazard; satisfaction lowers it and drives surveys and sentiment;
+- lapsed customers can still engage; some engaging accounts are linked to no contact;
+- an organic crisis (real customers complain, sales drop) and an amplified one
+  (young accounts, near-duplicate texts, no sales effect);
+- advocates (high trust, large reach, positive voice, answering crises) and
+  silent satisfied customers (loyal, satisfied, no social presence);
+- followers unrelated to value; peer-to-peer replies; English and French texts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import polars as pl
+
+from trustcap.demo.texts import TOPICS, build_amplified_texts, build_texts
+
+PLATFORMS = ("twitter", "instagram", "facebook")
+SEASON = np.array([0.85, 0.85, 0.95, 0.95, 0.95, 0.9, 0.8, 0.85, 1.0, 1.05, 1.3, 1.6])
+DAY = 86_400_000_000  # microseconds
+MINUTE = 60_000_000
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    seed: int = 7
+    scale: float = 1.0
+    start: date = date(2024, 11, 1)
+    months: int = 24
+    contacts_per_scale: int = 20_000
+    # causal uplift of the monthly purchase rate after first engagement, per platform
+    uplift: dict[str, float] = field(
+        default_factory=lambda: {"twitter": 0.35, "instagram": 0.15, "facebook": 0.0}
+    )
+    cost_scale: float = 1.0  # multiplies every cost line
+    share_social: float = 0.45
+    share_linked: float = 0.85  # of contacts with a social account
+    answer_rate: float = 0.78
+    response_median_minutes: float = 95.0
+    response_sigma: float = 1.1
+    organic_crisis: tuple[date, int, str] = (date(2026, 4, 14), 6, "twitter")
+    organic_sales_drop: float = 0.35  # share of orders lost during the 28 days after start
+    amplified_crisis: tuple[date, int, str] = (date(2025, 9, 8), 2, "instagram")
+    default_margin_rate: float = 0.35  # what the pipeline applies to lines without unit_cost
+    reporting_currency: str = "EUR"
+
+    @property
+    def n_contacts(self) -> int:
+        return max(200, round(self.contacts_per_scale * self.scale))
+
+
+@dataclass
+class World:
+    config: WorldConfig
+    tables: dict[str, pl.DataFrame]  # "<source>/<entity>" -> frame in contract types
+    truth: dict
+    truth_tables: dict[str, pl.DataFrame]
+
+
+def _us(d: date | datetime) -> int:
+    if isinstance(d, datetime):
+        return int((d - datetime(1970, 1, 1)).total_seconds() * 1_000_000)
+    return (d - date(1970, 1, 1)).days * DAY
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _ids(prefix: str, idx: np.ndarray, width: int = 7) -> pl.Series:
+    return prefix + pl.Series(idx).cast(pl.String).str.zfill(width)
+
+
+def _masked(values: np.ndarray | pl.Series, keep: np.ndarray) -> pl.Series:
+    """`values` where `keep`, else null."""
+    return pl.select(pl.when(pl.Series(keep)).then(pl.Series(values))).to_series()
+
+
+def _str_or_null(values: np.ndarray) -> pl.Series:
+    """Object array of str/None -> polars String series with nulls (no per-row Python)."""
+    mask = np.not_equal(values, None)
+    text = np.where(mask, values, "").astype(str)
+    return pl.select(pl.when(pl.Series(mask)).then(pl.Series(text))).to_series()
+
+
+def _ts(values: np.ndarray) -> pl.Series:
+    return pl.Series(values.astype(np.int64)).cast(pl.Datetime("us"))
+
+
+def generate(config: WorldConfig | None = None) -> World:
+    cfg = config or WorldConfig()
+    rng = np.random.default_rng(cfg.seed)
+    n = cfg.n_contacts
+    start_us = _us(cfg.start)
+    month_starts = np.array(
+        [_us(date(cfg.start.year + (cfg.start.month - 1 + m) // 12,
+                  (cfg.start.month - 1 + m) % 12 + 1, 1)) for m in range(cfg.months + 1)],
+        dtype=np.int64,
+    )
+    end_us = int(month_starts[-1])
+    cal_month = np.array(
+        [(cfg.start.month - 1 + m) % 12 for m in range(cfg.months)], dtype=np.int64
+    )
+
+    # ---------------------------------------------------------------- contacts
+    value = rng.lognormal(0.0, 0.8, n)
+    satisfaction = rng.normal(0.0, 1.0, n)
+    country = rng.choice(np.array(["FR", "DE", "US", "GB", "BE"]), n, p=[0.45, 0.15, 0.2, 0.1, 0.1])
+    segment = np.where(rng.random(n) < 0.15, "smb", "consumer")
+    value = np.where(segment == "smb", value * 1.4, value)
+    pre_existing = rng.random(n) < 0.6
+    created_us = np.where(
+        pre_existing,
+        start_us - rng.integers(30, 5 * 365, n) * DAY,
+        start_us + (rng.random(n) * (end_us - start_us - 30 * DAY)).astype(np.int64),
+    )
+    created_month = np.clip(np.searchsorted(month_starts, created_us, side="right") - 1, 0, None)
+    lang = np.where(np.isin(country, ["FR", "BE"]), "fr", "en")
+
+    has_social = rng.random(n) < cfg.share_social
+    # silent satisfied: loyal, satisfied, no social presence
+    silent = (~has_social) & (rng.random(n) < 0.06)
+    satisfaction = np.where(silent, np.abs(satisfaction) + 1.5, satisfaction)
+    value = np.where(silent, value * 1.6 + 0.4, value)
+    # advocates: a small minority with high trust and reach
+    n_adv = max(6, round(n * 0.002))
+    adv_idx = rng.choice(np.flatnonzero(has_social & ~silent), n_adv, replace=False)
+    advocate = np.zeros(n, dtype=bool)
+    advocate[adv_idx] = True
+    satisfaction = np.where(advocate, 2.5 + rng.random(n) * 0.5, satisfaction)
+    platform_idx = rng.choice(len(PLATFORMS), n, p=[0.4, 0.35, 0.25])
+    # advocates sit on the crisis platforms so their counter-voice can be seen
+    platform_idx = np.where(advocate, rng.choice([0, 1], n), platform_idx)
+    linked = has_social & ((rng.random(n) < cfg.share_linked) | advocate)
+    link_by_handle = linked & (rng.random(n) < 0.3)
+
+    # ---------------------------------------------------------------- engagement
+    p_engage = _sigmoid(-0.4 + 1.3 * np.log(value))
+    engaged = has_social & ((rng.random(n) < p_engage) | advocate)
+    engage_us = start_us + (rng.random(n) * (end_us - start_us - 7 * DAY)).astype(np.int64)
+    engage_us = np.where(advocate, start_us + (rng.random(n) * 60 * DAY).astype(np.int64), engage_us)
+    engage_month = np.searchsorted(month_starts, engage_us, side="right") - 1
+
+    # ---------------------------------------------------------------- social accounts
+    brand_accounts = pl.DataFrame(
+        {
+            "platform": list(PLATFORMS),
+            "account_id": [f"brand_{p}" for p in PLATFORMS],
+            "handle": ["AcmeHome", "acme.home", "Acme Home"],
+            "created_at": [datetime(2015, 3, 1)] * 3,
+            "followers": [182_000, 96_500, 240_000],
+            "is_brand": [True] * 3,
+        }
+    ).with_columns(pl.col("created_at").cast(pl.Datetime("us")))
+    soc = np.flatnonzero(has_social)
+    followers = np.round(rng.lognormal(4.5, 1.5, n)).astype(np.int64)
+    followers = np.where(advocate, rng.integers(20_000, 200_000, n), followers)
+    member_accounts = pl.DataFrame(
+        {
+            "contact_idx": soc,
+            "platform": np.array(PLATFORMS)[platform_idx[soc]],
+            "account_id": (soc + 100_000_000).astype(str),
+            "handle": _ids("fan_", soc, 6),
+            "created_at": _ts(start_us - rng.integers(200, 4000, len(soc)) * DAY),
+            "followers": followers[soc],
+            "is_brand": False,
+        }
+    )
+    # accounts that engage but belong to no contact
+    n_anon = max(50, round(n * 0.05))
+    anon_idx = np.arange(n_anon)
+    anon_platform = rng.choice(len(PLATFORMS), n_anon, p=[0.4, 0.35, 0.25])
+    anon_accounts = pl.DataFrame(
+        {
+            "platform": np.array(PLATFORMS)[anon_platform],
+            "account_id": (anon_idx + 500_000_000).astype(str),
+            "handle": _ids("anon_", anon_idx, 6),
+            "created_at": _ts(start_us - rng.integers(100, 3000, n_anon) * DAY),
+            "followers": np.round(rng.lognormal(4.5, 1.5, n_anon)).astype(np.int64),
+            "is_brand": False,
+        }
+    )
+    # amplified crisis: young accounts created just before the burst
+    amp_start, amp_days, amp_platform = cfg.amplified_crisis
+    n_amp = max(60, round(n * 0.018))
+    amp_idx = np.arange(n_amp)
+    amp_start_us = _us(amp_start)
+    amp_accounts = pl.DataFrame(
+        {
+            "platform": amp_platform,
+            "account_id": (amp_idx + 900_000_000).astype(str),
+            "handle": _ids("truth_seeker", amp_idx, 5),
+            "created_at": _ts(amp_start_us - rng.integers(1, 10 * 24, n_amp) * 3600 * 1_000_000),
+            "followers": rng.integers(0, 40, n_amp),
+            "is_brand": False,
+        }
+    )
+
+    # ---------------------------------------------------------------- brand posts & campaigns
+    campaigns, brand_posts = _brand_posts(cfg, rng, start_us, end_us)
+
+    # ---------------------------------------------------------------- member activities
+    acts = []
+    # first engagement and follow-ups of engaged contacts
+    eng = np.flatnonzero(engaged)
+    follow = rng.poisson(np.where(advocate[eng], 30.0, 2.5))
+    owner = np.concatenate([eng, np.repeat(eng, follow)])
+    first_flag = np.concatenate([np.ones(len(eng), bool), np.zeros(follow.sum(), bool)])
+    t0 = engage_us[owner]
+    ts = np.where(first_flag, t0, t0 + (rng.random(len(owner)) * (end_us - t0)).astype(np.int64))
+    acts.append(
+        _member_activities(
+            rng, owner, ts, platform_idx[owner], satisfaction[owner], lang[owner],
+            advocate[owner], brand_posts,
+        )
+    )
+    # accounts with no contact
+    k = rng.integers(1, 4, n_anon)
+    a_owner = np.repeat(anon_idx, k)
+    a_ts = start_us + (rng.random(len(a_owner)) * (end_us - start_us)).astype(np.int64)
+    anon_acts = _member_activities(
+        rng, a_owner, a_ts, anon_platform[a_owner], rng.normal(-0.3, 1.0, len(a_owner)),
+        np.where(rng.random(len(a_owner)) < 0.3, "fr", "en"), np.zeros(len(a_owner), bool),
+        brand_posts,
+    ).with_columns(account_id=(pl.col("owner") + 500_000_000).cast(pl.String), contact_idx=None)
+    acts.append(anon_acts)
+
+    # organic crisis: real customers on the crisis platform complain about quality
+    org_start, org_days, org_platform = cfg.organic_crisis
+    org_start_us = _us(org_start)
+    p_org = PLATFORMS.index(org_platform)
+    pool = np.flatnonzero(has_social & (platform_idx == p_org) & ~advocate)
+    n_org = min(len(pool), max(40, round(n * 0.02)))
+    org_auth = rng.choice(pool, n_org, replace=False)
+    org_owner = np.repeat(org_auth, rng.integers(1, 3, n_org))
+    org_ts = org_start_us + (rng.beta(1.5, 3.0, len(org_owner)) * org_days * DAY).astype(np.int64)
+    acts.append(
+        _member_activities(
+            rng, org_owner, org_ts, platform_idx[org_owner], satisfaction[org_owner],
+            lang[org_owner], np.zeros(len(org_owner), bool), brand_posts,
+            polarity=-1, topic=TOPICS.index("quality"), kinds=("mention", "comment"),
+        ).with_columns(is_organic_crisis=True)
+    )
+    # amplified crisis: a synchronised burst of near-duplicates from young accounts
+    amp_owner = np.repeat(amp_idx, rng.integers(1, 4, n_amp))
+    amp_ts = amp_start_us + (rng.normal(0.5, 0.12, len(amp_owner)).clip(0, 1)
+                             * amp_days * DAY).astype(np.int64)
+    amp_acts = pl.DataFrame(
+        {
+            "owner": amp_owner,
+            "contact_idx": pl.Series([None] * len(amp_owner), dtype=pl.Int64),
+            "platform": amp_platform,
+            "account_id": (amp_owner + 900_000_000).astype(str),
+            "activity_type": "mention",
+            "created_at": _ts(amp_ts),
+            "text": build_amplified_texts(rng, len(amp_owner)),
+            "lang": "en",
+            "polarity": -1,
+            "topic": "ethics",
+            "parent_id": pl.Series([None] * len(amp_owner), dtype=pl.String),
+            "is_amplified_crisis": True,
+        }
+    )
+    acts.append(amp_acts)
+    # advocates answer both crises with positive counter-voice
+    counter = []
+    for c_start, c_days, c_platform in (cfg.organic_crisis, cfg.amplified_crisis):
+        advs = adv_idx[platform_idx[adv_idx] == PLATFORMS.index(c_platform)]
+        owner_c = np.repeat(advs, rng.integers(2, 5, len(advs)))
+        ts_c = _us(c_start) + (rng.random(len(owner_c)) * c_days * DAY).astype(np.int64)
+        counter.append(
+            _member_activities(
+                rng, owner_c, ts_c, platform_idx[owner_c], satisfaction[owner_c], lang[owner_c],
+                np.ones(len(owner_c), bool), brand_posts, polarity=1, kinds=("mention",),
+            ).with_columns(is_counter_voice=True)
+        )
+    acts.extend(counter)
+
+    members = pl.concat(acts, how="diagonal_relaxed")
+    members = members.with_columns(
+        pl.col("is_organic_crisis").fill_null(False),
+        pl.col("is_amplified_crisis").fill_null(False),
+        pl.col("is_counter_voice").fill_null(False),
+    )
+    members = members.with_columns(
+        pl.when(pl.col("contact_idx").is_not_null())
+        .then((pl.col("contact_idx") + 100_000_000).cast(pl.String))
+        .otherwise(pl.col("account_id"))
+        .alias("account_id")
+    )
+    members = members.sort("created_at").with_columns(
+        pl.concat_str([pl.lit("m"), pl.int_range(pl.len()).cast(pl.String).str.zfill(8)]).alias(
+            "activity_id"
+        )
+    )
+
+    # peer-to-peer replies: members answer other members' comments
+    comments = members.filter(
+        pl.col("activity_type").is_in(["comment", "mention"]) & ~pl.col("is_amplified_crisis")
+    )
+    peer_mask = rng.random(comments.height) < 0.18
+    parents = comments.filter(pl.Series(peer_mask))
+    responders = np.where(
+        rng.random(parents.height) < 0.35,
+        rng.choice(adv_idx, parents.height),
+        rng.choice(soc, parents.height),
+    )
+    peer = pl.DataFrame(
+        {
+            "owner": responders,
+            "contact_idx": responders,
+            "platform": parents["platform"],
+            "account_id": (responders + 100_000_000).astype(str),
+            "activity_type": "reply",
+            "created_at": parents["created_at"]
+            + pl.Series((rng.exponential(180, parents.height) * MINUTE).astype(np.int64)).cast(
+                pl.Duration("us")
+            ),
+            "lang": lang[responders],
+            "polarity": np.where(advocate[responders], 1, rng.choice([-1, 0, 1], parents.height)),
+            "topic": parents["topic"],
+            "parent_id": parents["activity_id"],
+            "is_peer": True,
+        }
+    )
+    peer = peer.with_columns(
+        text=build_texts(
+            rng, peer["lang"].to_numpy(), peer["polarity"].to_numpy(),
+            peer["topic"].replace_strict(list(TOPICS), list(range(len(TOPICS)))).to_numpy(),
+        ),
+        activity_id=pl.concat_str(
+            [pl.lit("p"), pl.int_range(pl.len()).cast(pl.String).str.zfill(8)]
+        ),
+    )
+    members = pl.concat([members, peer], how="diagonal_relaxed").with_columns(
+        pl.col("is_peer").fill_null(False)
+    )
+
+    # ---------------------------------------------------------------- brand replies
+    inbound = members.filter(
+        ~pl.col("is_peer")
+        & (pl.col("activity_type").is_in(["mention", "message"]) | pl.col("parent_id").is_not_null())
+    )
+    answered = rng.random(inbound.height) < cfg.answer_rate
+    delay_min = rng.lognormal(np.log(cfg.response_median_minutes), cfg.response_sigma, inbound.height)
+    inbound = inbound.with_columns(
+        is_answered=pl.Series(answered),
+        response_minutes=pl.Series(np.where(answered, delay_min, np.nan)).fill_nan(None),
+    )
+    replies_src = inbound.filter(pl.col("is_answered"))
+    replies = replies_src.select(
+        pl.concat_str([pl.lit("r"), pl.int_range(pl.len()).cast(pl.String).str.zfill(8)]).alias(
+            "activity_id"
+        ),
+        "platform",
+        pl.concat_str([pl.lit("brand_"), pl.col("platform")]).alias("account_id"),
+        pl.lit("reply").alias("activity_type"),
+        (pl.col("created_at") + pl.duration(microseconds=(pl.col("response_minutes") * MINUTE)
+                                           .cast(pl.Int64))).alias("created_at"),
+        pl.when(pl.col("lang") == "fr")
+        .then(pl.lit("Merci pour votre message, nous regardons cela tout de suite."))
+        .otherwise(pl.lit("Thanks for reaching out, we're looking into it right away."))
+        .alias("text"),
+        pl.col("activity_id").alias("parent_id"),
+        "lang",
+    )
+
+    # reactions (likes): vanity, unrelated to value
+    like_rate = rng.lognormal(1.0, 1.0, n)
+    n_likes = rng.poisson(np.where(has_social, like_rate, 0))
+    like_owner = np.repeat(np.arange(n), n_likes)
+    like_ts = start_us + (rng.random(len(like_owner)) * (end_us - start_us)).astype(np.int64)
+    likes = _reactions(rng, like_owner, like_ts, platform_idx[like_owner], brand_posts)
+
+    # ---------------------------------------------------------------- trust events
+    complaints = inbound.filter(
+        (pl.col("polarity") == -1) & ~pl.col("is_answered") & pl.col("contact_idx").is_not_null()
+    )
+    first_betrayal = np.full(n, np.iinfo(np.int64).max)
+    if complaints.height:
+        cb = complaints.group_by("contact_idx").agg(pl.col("created_at").min())
+        first_betrayal[cb["contact_idx"].to_numpy()] = (
+            cb["created_at"].cast(pl.Int64).to_numpy()
+        )
+    tickets = _tickets(cfg, rng, n, created_us, satisfaction, start_us, end_us)
+    unresolved = tickets.filter(pl.col("status") == "closed_unresolved")
+    if unresolved.height:
+        ub = unresolved.group_by("contact_idx").agg(pl.col("opened_at").min())
+        idx = ub["contact_idx"].to_numpy()
+        first_betrayal[idx] = np.minimum(
+            first_betrayal[idx], ub["opened_at"].cast(pl.Int64).to_numpy() + 7 * DAY
+        )
+    betrayal_month = np.where(
+        first_betrayal < end_us, np.searchsorted(month_starts, first_betrayal, side="right") - 1,
+        cfg.months + 10,
+    )
+
+    # ---------------------------------------------------------------- lapse and orders
+    hazard = np.clip(0.022 * np.exp(-0.45 * satisfaction), 0.002, 0.2)
+    hazard = np.where(silent, 0.004, hazard)
+    already_lapsed = pre_existing & (rng.random(n) < 0.15) & ~silent & ~advocate
+    lapse0 = np.maximum(created_month, 0) + rng.geometric(hazard) - 1
+    lapse_b = betrayal_month + rng.geometric(0.12, n)
+    lapse_month = np.where(already_lapsed, -1, np.minimum(lapse0, lapse_b))
+
+    months = np.arange(cfg.months)
+    alive = (months[None, :] >= created_month[:, None]) & (months[None, :] < lapse_month[:, None])
+    base_rate = 0.11 * value
+    lam0 = base_rate[:, None] * SEASON[cal_month][None, :] * alive
+    uplift = np.array([cfg.uplift.get(p, 0.0) for p in PLATFORMS])[platform_idx]
+    treated = engaged[:, None] & (months[None, :] > engage_month[:, None])
+    lam_x = lam0 * (uplift[:, None] * treated)
+    n0 = rng.poisson(lam0)
+    nx = rng.poisson(lam_x)
+    orders, lines = _orders(cfg, rng, n0, nx, month_starts, org_start_us, country)
+
+    fx = _fx_rates(cfg, rng)
+    costs = _costs(cfg, rng, campaigns, month_starts)
+
+    tables = _contract_tables(
+        cfg, rng, n, created_us, country, segment, satisfaction, silent, betrayal_month,
+        month_starts, brand_accounts, member_accounts, anon_accounts, amp_accounts, linked,
+        link_by_handle, brand_posts, members, replies, likes, tickets, orders, lines, fx,
+        costs, campaigns, platform_idx,
+    )
+    truth, truth_tables = _truth(
+        cfg, tables, members, inbound, orders, lines, fx, engaged, linked, advocate, silent,
+        platform_idx, lapse_month, adv_idx, n_amp,
+    )
+    return World(cfg, tables, truth, truth_tables)
+
+
+# ==================================================================== building blocks
+
+
+def _brand_posts(cfg, rng, start_us, end_us):
+    rows = []
+    campaigns = []
+    cid = 0
+    for pi, p in enumerate(PLATFORMS):
+        days = (end_us - start_us) // DAY
+        n_posts = int(days * 1.3)
+        ts = np.sort(start_us + (rng.random(n_posts) * (end_us - start_us)).astype(np.int64))
+        camp = np.full(n_posts, None, dtype=object)
+        for _ in range(2):
+            cid += 1
+            c_start = start_us + int(rng.integers(60, days - 60)) * DAY
+            c_len = int(rng.integers(28, 43))
+            c_end = c_start + c_len * DAY
+            name = f"CMP{cid:03d}"
+            campaigns.append(
+                {
+                    "campaign_id": name,
+                    "name": f"{p.title()} {['spring', 'autumn', 'summer', 'winter'][cid % 4]}"
+                    f" challenge {cid}",
+                    "platform": p,
+                    "started_on": date(1970, 1, 1) + timedelta(days=c_start // DAY),
+                    "ended_on": date(1970, 1, 1) + timedelta(days=c_end // DAY - 1),
+                    "objective": ["awareness", "engagement", "sales"][cid % 3],
+                }
+            )
+            sel = (ts >= c_start) & (ts < c_end) & (rng.random(n_posts) < 0.7)
+            camp[sel] = name
+        rows.append(
+            pl.DataFrame(
+                {
+                    "platform": p,
+                    "account_id": f"brand_{p}",
+                    "created_at": _ts(ts),
+                    "campaign_id": _str_or_null(camp),
+                    "platform_idx": pi,
+                    "topic": rng.integers(0, len(TOPICS), n_posts),
+                }
+            )
+        )
+    posts = pl.concat(rows).with_row_index("i")
+    posts = posts.with_columns(
+        pl.concat_str([pl.lit("b"), pl.col("i").cast(pl.String).str.zfill(7)]).alias("activity_id"),
+        pl.lit("post").alias("activity_type"),
+        pl.lit("en").alias("lang"),
+        pl.concat_str(
+            [pl.lit("News from Acme: "), pl.col("topic").replace_strict(
+                list(range(len(TOPICS))), list(TOPICS)), pl.lit(" update, tell us what you think!")]
+        ).alias("text"),
+        pl.Series(rng.poisson(40, len(posts))).alias("like_count"),
+        pl.Series(rng.poisson(5, len(posts))).alias("share_count"),
+    ).drop("i", "topic")
+    return pl.DataFrame(campaigns), posts
+
+
+def _pick_parent_post(rng, brand_posts: pl.DataFrame, platform_idx: np.ndarray, ts: np.ndarray):
+    """A recent brand post on the same platform, posted before `ts` (or the first one)."""
+    parent = np.empty(len(ts), dtype=object)
+    campaign = np.empty(len(ts), dtype=object)
+    for pi in range(len(PLATFORMS)):
+        posts = brand_posts.filter(pl.col("platform_idx") == pi)
+        pts = posts["created_at"].cast(pl.Int64).to_numpy()
+        sel = platform_idx == pi
+        pos = np.searchsorted(pts, ts[sel], side="right") - 1 - rng.integers(0, 4, int(sel.sum()))
+        pos = np.clip(pos, 0, len(pts) - 1)
+        parent[sel] = posts["activity_id"].to_numpy()[pos]
+        campaign[sel] = posts["campaign_id"].to_numpy()[pos]
+    return parent, campaign
+
+
+def _member_activities(
+    rng, owner, ts, platform_idx, satisfaction, lang, is_adv, brand_posts,
+    polarity=None, topic=None, kinds=("comment", "mention", "message", "reply"),
+):
+    m = len(owner)
+    if polarity is None:
+        u = rng.random(m)
+        p_neg = _sigmoid(-1.3 - 1.1 * satisfaction)
+        p_pos = _sigmoid(-0.4 + 1.1 * satisfaction)
+        pol = np.where(u < p_neg, -1, np.where(u < p_neg + p_pos * (1 - p_neg), 1, 0))
+        pol = np.where(is_adv, 1, pol)
+    else:
+        pol = np.full(m, polarity)
+    top = rng.integers(0, len(TOPICS), m) if topic is None else np.full(m, topic)
+    weights = {"comment": 0.45, "mention": 0.3, "message": 0.15, "reply": 0.1}
+    w = np.array([weights[k] for k in kinds])
+    kind = np.array(kinds)[rng.choice(len(kinds), m, p=w / w.sum())]
+    parent, campaign = _pick_parent_post(rng, brand_posts, platform_idx, ts)
+    on_post = np.isin(kind, ["comment", "reply"])
+    return pl.DataFrame(
+        {
+            "owner": owner,
+            "contact_idx": owner,
+            "platform": np.array(PLATFORMS)[platform_idx],
+            "account_id": (owner + 100_000_000).astype(str),
+            "activity_type": kind,
+            "created_at": _ts(ts),
+            "text": build_texts(rng, lang, pol, top),
+            "lang": lang,
+            "polarity": pol,
+            "topic": np.array(TOPICS)[top],
+            "parent_id": _str_or_null(np.where(on_post, parent, None)),
+            "post_campaign_id": _str_or_null(np.where(on_post, campaign, None)),
+            "like_count": rng.poisson(1.5, m),
+        }
+    )
+
+
+def _reactions(rng, owner, ts, platform_idx, brand_posts):
+    parent, _ = _pick_parent_post(rng, brand_posts, platform_idx, ts)
+    return pl.DataFrame(
+        {
+            "owner": owner,
+            "platform": np.array(PLATFORMS)[platform_idx],
+            "account_id": (owner + 100_000_000).astype(str),
+            "activity_type": "reaction",
+            "created_at": _ts(ts),
+            "parent_id": _str_or_null(parent),
+        }
+    ).with_columns(
+        pl.concat_str([pl.lit("l"), pl.int_range(pl.len()).cast(pl.String).str.zfill(9)]).alias(
+            "activity_id"
+        )
+    )
+
+
+def _tickets(cfg, rng, n, created_us, satisfaction, start_us, end_us):
+    k = rng.poisson(0.45, n)
+    owner = np.repeat(np.arange(n), k)
+    lo = np.maximum(created_us[owner], start_us)
+    opened = lo + (rng.random(len(owner)) * (end_us - lo)).astype(np.int64)
+    p_unres = _sigmoid(-2.6 - 0.5 * satisfaction[owner])
+    u = rng.random(len(owner))
+    resolve_us = opened + (rng.lognormal(np.log(30), 1.0, len(owner)) * 3600e6).astype(np.int64)
+    status = np.where(u < p_unres, "closed_unresolved", "resolved")
+    status = np.where(resolve_us > end_us, "open", status)
+    return pl.DataFrame(
+        {
+            "contact_idx": owner,
+            "channel": rng.choice(["social", "email", "phone", "chat", "store"], len(owner)),
+            "opened_at": _ts(opened),
+            "resolved_at": pl.Series(np.where(status == "resolved", resolve_us, 0)).cast(
+                pl.Datetime("us")),
+            "status": status,
+            "topic": rng.choice(np.array(TOPICS), len(owner)),
+        }
+    ).with_columns(
+        pl.when(pl.col("status") == "resolved").then(pl.col("resolved_at")).alias("resolved_at")
+    )
+
+
+def _orders(cfg, rng, n0, nx, month_starts, crisis_start_us, country):
+    n, months = n0.shape
+    cells = np.repeat(np.arange(n * months), (n0 + nx).ravel())
+    # within each cell the first n0 orders are baseline, the rest incremental
+    counts = (n0 + nx).ravel()
+    first_of_cell = np.repeat(np.cumsum(counts) - counts, counts)
+    rank = np.arange(len(cells)) - first_of_cell
+    extra_flag = rank >= n0.ravel()[cells]
+    contact = cells // months
+    month = cells % months
+    span = month_starts[month + 1] - month_starts[month]
+    ts = month_starts[month] + (rng.random(len(cells)) * span).astype(np.int64)
+    # organic crisis: a share of orders in the 28 days after it started never happen
+    lost = (ts >= crisis_start_us) & (ts < crisis_start_us + 28 * DAY) & (
+        rng.random(len(cells)) < cfg.organic_sales_drop
+    )
+    keep = ~lost
+    contact, ts, extra_flag = contact[keep], ts[keep], extra_flag[keep]
+    m = len(contact)
+    # guest orders (no contact)
+    n_guest = m // 20
+    g_ts = month_starts[0] + (rng.random(n_guest) * (month_starts[-1] - month_starts[0])).astype(
+        np.int64
+    )
+    contact_all = np.concatenate([contact, np.full(n_guest, -1)])
+    ts_all = np.concatenate([ts, g_ts])
+    extra_all = np.concatenate([extra_flag, np.zeros(n_guest, bool)])
+    order_ix = np.argsort(ts_all, kind="stable")
+    contact_all, ts_all, extra_all = contact_all[order_ix], ts_all[order_ix], extra_all[order_ix]
+    m = len(contact_all)
+    currency = np.where((contact_all >= 0) & (country[np.maximum(contact_all, 0)] == "US"),
+                        "USD", "EUR")
+    status = rng.choice(["completed", "cancelled", "refunded"], m, p=[0.93, 0.04, 0.03])
+    channel = rng.choice(["online", "store", "marketplace"], m, p=[0.7, 0.2, 0.1])
+    orders = pl.DataFrame(
+        {
+            "order_idx": np.arange(m),
+            "contact_idx": _masked(contact_all, contact_all >= 0),
+            "ordered_at": _ts(ts_all),
+            "currency": currency,
+            "status": status,
+            "channel": channel,
+            "is_incremental": extra_all,
+        }
+    )
+    # lines: price in EUR from a catalogue, converted to the order currency later
+    n_lines = 1 + np.minimum(rng.poisson(0.5, m), 3)
+    line_order = np.repeat(np.arange(m), n_lines)
+    line_no = np.arange(len(line_order)) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines) + 1
+    n_sku = 240
+    sku_price = np.round(rng.lognormal(3.9, 0.55, n_sku), 2)
+    sku_margin = rng.uniform(0.25, 0.55, n_sku)
+    sku = rng.integers(0, n_sku, len(line_order))
+    lines = pl.DataFrame(
+        {
+            "order_idx": line_order,
+            "line_no": line_no,
+            "sku": _ids("SKU-", sku, 4),
+            "quantity": 1 + rng.poisson(0.3, len(line_order)),
+            "unit_price_eur": sku_price[sku],
+            "unit_cost_eur": sku_price[sku] * (1 - sku_margin[sku]),
+            "has_cost": rng.random(len(line_order)) < 0.75,
+        }
+    )
+    return orders, lines
+
+
+def _fx_rates(cfg, rng):
+    days = cfg.months * 31 + 40
+    d0 = cfg.start - timedelta(days=35)
+    steps = rng.normal(0, 0.003, days)
+    rate = 0.92 * np.exp(np.cumsum(steps))
+    return pl.DataFrame(
+        {
+            "date": pl.date_range(d0, d0 + timedelta(days=days - 1), "1d", eager=True),
+            "currency": "USD",
+            "rate_to_reporting": np.round(rate, 6),
+        }
+    )
+
+
+def _costs(cfg, rng, campaigns: pl.DataFrame, month_starts):
+    rows = []
+    i = 0
+    for m in range(len(month_starts) - 1):
+        day0 = date(1970, 1, 1) + timedelta(days=int(month_starts[m] // DAY))
+        for p, staff in (("twitter", 1500.0), ("instagram", 1300.0), ("facebook", 1100.0)):
+            i += 1
+            rows.append((f"K{i:05d}", day0 + timedelta(days=27), "staff", staff, "EUR", p, None,
+                         "community manager time"))
+        i += 1
+        rows.append((f"K{i:05d}", day0 + timedelta(days=4), "tooling", 540.0, "USD", None, None,
+                     "social listening suite"))
+        if m % 3 == 0:
+            i += 1
+            rows.append((f"K{i:05d}", day0 + timedelta(days=14), "agency", 3000.0, "EUR", None,
+                         None, "content agency retainer"))
+    for c in campaigns.iter_rows(named=True):
+        i += 1
+        rows.append((f"K{i:05d}", c["started_on"], "ads", float(rng.integers(3000, 9000)), "EUR",
+                     c["platform"], c["campaign_id"], "paid promotion"))
+        i += 1
+        rows.append((f"K{i:05d}", c["ended_on"], "prizes", float(rng.integers(800, 2500)), "EUR",
+                     c["platform"], c["campaign_id"], "contest prizes"))
+    frame = pl.DataFrame(
+        rows,
+        schema={"cost_id": pl.String, "incurred_on": pl.Date, "category": pl.String,
+                "amount": pl.Float64, "currency": pl.String, "platform": pl.String,
+                "campaign_id": pl.String, "note": pl.String},
+        orient="row",
+    )
+    return frame.with_columns((pl.col("amount") * cfg.cost_scale).round(2))
+
+
+def _contract_tables(
+    cfg, rng, n, created_us, country, segment, satisfaction, silent, betrayal_month,
+    month_starts, brand_accounts, member_accounts, anon_accounts, amp_accounts, linked,
+    link_by_handle, brand_posts, members, replies, likes, tickets, orders, lines, fx, costs,
+    campaigns, platform_idx,
+):
+    contact_ids = _ids("C", np.arange(n))
+    contacts = pl.DataFrame(
+        {
+            "contact_id": contact_ids,
+            "email": contact_ids.str.to_lowercase() + "@example.com",
+            "created_at": _ts(created_us),
+            "country": country,
+            "segment": segment,
+            "marketing_opt_in": rng.random(n) < 0.6,
+        }
+    )
+    accounts = pl.concat(
+        [brand_accounts, member_accounts.drop("contact_idx"), anon_accounts, amp_accounts],
+        how="vertical_relaxed",
+    )
+    li = np.flatnonzero(linked)
+    handles = _ids("fan_", li, 6)
+    # some CRMs store handles with "@" and another case
+    handles = pl.Series(np.where(rng.random(len(li)) < 0.5, "@", "")) + pl.Series(
+        np.where(rng.random(len(li)) < 0.5, handles.str.to_uppercase(), handles))
+    identities = pl.DataFrame(
+        {
+            "contact_id": contact_ids.gather(li),
+            "platform": np.array(PLATFORMS)[platform_idx[li]],
+            "account_id": _masked((li + 100_000_000).astype(str), ~link_by_handle[li]),
+            "handle": _masked(handles, link_by_handle[li]),
+        }
+    )
+    sentiment_expr = (
+        pl.when(pl.col("platform") == "facebook")
+        .then((pl.col("polarity") * 0.6 + pl.col("noise")).clip(-1, 1).round(3))
+        .otherwise(None)
+    )
+    member_acts = members.with_columns(
+        noise=pl.Series(rng.normal(0, 0.15, members.height)),
+        campaign_id=pl.lit(None, dtype=pl.String),
+        share_count=pl.lit(0),
+    ).with_columns(sentiment=sentiment_expr)
+    cols = ["platform", "activity_id", "account_id", "activity_type", "created_at", "text",
+            "parent_id", "campaign_id", "like_count", "share_count", "lang", "sentiment"]
+    activities = pl.concat(
+        [
+            brand_posts.with_columns(sentiment=pl.lit(None, dtype=pl.Float64),
+                                     parent_id=pl.lit(None, dtype=pl.String)).select(cols),
+            member_acts.select(cols),
+            replies.with_columns(
+                campaign_id=pl.lit(None, dtype=pl.String), like_count=pl.lit(0),
+                share_count=pl.lit(0), sentiment=pl.lit(None, dtype=pl.Float64),
+            ).select(cols),
+            likes.with_columns(
+                text=pl.lit(None, dtype=pl.String), campaign_id=pl.lit(None, dtype=pl.String),
+                like_count=pl.lit(None, dtype=pl.Int64), share_count=pl.lit(None, dtype=pl.Int64),
+                lang=pl.lit(None, dtype=pl.String), sentiment=pl.lit(None, dtype=pl.Float64),
+            ).select(cols),
+        ],
+        how="vertical_relaxed",
+    ).sort("created_at")
+
+    # page metrics: vanity, daily per brand account
+    days = pl.date_range(cfg.start, date(1970, 1, 1) + timedelta(
+        days=int(month_starts[-1] // DAY) - 1), "1d", eager=True)
+    pm = []
+    for row in brand_accounts.iter_rows(named=True):
+        t = np.arange(len(days))
+        fol = np.round(row["followers"] * (0.8 + 0.25 * t / len(days)) + rng.normal(0, 300, len(t)))
+        imp = np.round(fol * rng.uniform(0.02, 0.09, len(t)))
+        pm.append(pl.DataFrame({
+            "platform": row["platform"], "account_id": row["account_id"], "date": days,
+            "followers": fol.astype(np.int64), "impressions": imp.astype(np.int64),
+            "reach": np.round(imp * rng.uniform(0.5, 0.8, len(t))).astype(np.int64),
+            "engagements": np.round(imp * rng.uniform(0.01, 0.04, len(t))).astype(np.int64),
+        }))
+    page_metrics = pl.concat(pm)
+
+    # surveys: satisfaction drives NPS/CSAT; scores drop after a betrayal
+    k = rng.poisson(np.where(silent, 2.0, 0.6))
+    owner = np.repeat(np.arange(n), k)
+    lo = np.maximum(created_us[owner], month_starts[0])
+    resp_us = lo + (rng.random(len(owner)) * (month_starts[-1] - lo)).astype(np.int64)
+    resp_month = np.searchsorted(month_starts, resp_us, side="right") - 1
+    after_betrayal = resp_month > betrayal_month[owner]
+    mood = satisfaction[owner] - 2.0 * after_betrayal + rng.normal(0, 0.6, len(owner))
+    nps = np.clip(np.round(7.2 + 1.6 * mood), 0, 10).astype(np.int64)
+    csat = np.clip(np.round(3.7 + 0.8 * mood), 1, 5).astype(np.int64)
+    has_comment = rng.random(len(owner)) < 0.4
+    surveys = pl.DataFrame(
+        {
+            "response_id": _ids("S", np.arange(len(owner)), 8),
+            "contact_id": contact_ids.gather(owner),
+            "responded_at": _ts(resp_us),
+            "nps": _masked(nps, rng.random(len(owner)) < 0.8),
+            "csat": _masked(csat, rng.random(len(owner)) < 0.7),
+            "comment": _masked(
+                np.where(mood > 0, "Very happy, thanks Anna at the desk",
+                         "Call me back on my mobile, this is unacceptable"), has_comment),
+        }
+    )
+    tickets_out = tickets.with_columns(
+        contact_id=contact_ids.gather(tickets["contact_idx"].to_numpy()),
+        ticket_id=_ids("T", np.arange(tickets.height), 8),
+    ).select("ticket_id", "contact_id", "channel", "opened_at", "resolved_at", "status", "topic")
+
+    # orders: amounts in the order's currency, from EUR catalogue prices
+    fx_daily = fx.select("date", pl.col("rate_to_reporting").alias("usd_rate"))
+    orders_fx = orders.with_columns(pl.col("ordered_at").dt.date().alias("date")).join(
+        fx_daily, on="date", how="left"
+    ).with_columns(
+        pl.when(pl.col("currency") == "USD").then(pl.col("usd_rate")).otherwise(1.0).alias("rate")
+    )
+    lines_local = lines.join(orders_fx.select("order_idx", "rate"), on="order_idx").with_columns(
+        (pl.col("unit_price_eur") / pl.col("rate")).round(2).alias("unit_price"),
+        pl.when(pl.col("has_cost")).then((pl.col("unit_cost_eur") / pl.col("rate")).round(2))
+        .alias("unit_cost"),
+    )
+    amounts = lines_local.group_by("order_idx").agg(
+        (pl.col("quantity") * pl.col("unit_price")).sum().round(2).alias("amount")
+    )
+    order_ids = _ids("O", orders["order_idx"].to_numpy(), 9)
+    orders_out = orders_fx.join(amounts, on="order_idx").sort("order_idx").with_columns(
+        order_id=order_ids,
+        contact_id=pl.when(pl.col("contact_idx").is_not_null()).then(
+            pl.lit("C") + pl.col("contact_idx").cast(pl.String).str.zfill(7)),
+    )
+    order_lines = lines_local.with_columns(
+        order_id=pl.lit("O") + pl.col("order_idx").cast(pl.String).str.zfill(9)
+    ).select("order_id", "line_no", "sku", "quantity", "unit_price", "unit_cost")
+
+    return {
+        "social/accounts": accounts,
+        "social/activities": activities,
+        "social/page_metrics": page_metrics,
+        "crm/contacts": contacts,
+        "crm/identities": identities,
+        "crm/surveys": surveys,
+        "crm/tickets": tickets_out,
+        "sales/orders": orders_out.select(
+            "order_id", "contact_id", "ordered_at", "currency", "amount", "status", "channel",
+            "is_incremental", "rate",
+        ),
+        "sales/order_lines": order_lines,
+        "costs/community_costs": costs,
+        "costs/campaigns": campaigns,
+        "reference/fx_rates": fx,
+    }
+
+
+def _truth(cfg, tables, members, inbound, orders, lines, fx, engaged, linked, advocate, silent,
+           platform_idx, lapse_month, adv_idx, n_amp):
+    contact_ids = tables["crm/contacts"]["contact_id"]
+    o = tables["sales/orders"]
+    margin_rate = cfg.default_margin_rate
+    lines_eur = tables["sales/order_lines"].join(o.select("order_id", "rate"), on="order_id")
+    order_margin = lines_eur.group_by("order_id").agg(
+        (
+            pl.col("quantity") * pl.col("unit_price") * pl.col("rate")
+            - pl.col("quantity") * pl.coalesce(
+                pl.col("unit_cost"), pl.col("unit_price") * (1 - margin_rate)) * pl.col("rate")
+        ).sum().alias("margin_eur")
+    )
+    o = o.join(order_margin, on="order_id", how="left").with_columns(
+        (pl.col("amount") * pl.col("rate")).alias("revenue_eur")
+    )
+    # engagement start as the pipeline defines it: first inbound activity of a linked contact
+    linked_ids = set(np.flatnonzero(linked).tolist())
+    first = (
+        inbound.filter(pl.col("contact_idx").is_not_null())
+        .group_by("contact_idx")
+        .agg(pl.col("created_at").min().alias("engaged_at"), pl.col("platform").first())
+        .filter(pl.col("contact_idx").is_in(list(linked_ids)))
+        .with_columns(contact_id=pl.lit("C") + pl.col("contact_idx").cast(pl.String).str.zfill(7))
+    )
+    completed = o.filter(pl.col("status") == "completed")
+    after = completed.join(first.select("contact_id", "engaged_at", "platform"), on="contact_id")
+    after = after.filter(pl.col("ordered_at") >= pl.col("engaged_at"))
+    per_platform = {}
+    costs = tables["costs/community_costs"].with_columns(pl.col("incurred_on").alias("date")).join(
+        fx.select("date", pl.col("rate_to_reporting").alias("usd")), on="date", how="left"
+    ).with_columns(
+        (pl.col("amount") * pl.when(pl.col("currency") == "USD").then(pl.col("usd"))
+         .otherwise(1.0)).alias("cost_eur")
+    )
+    total_cost = float(costs["cost_eur"].sum())
+    for p in (*PLATFORMS, "all"):
+        sel = after if p == "all" else after.filter(pl.col("platform") == p)
+        inc = sel.filter(pl.col("is_incremental"))
+        per_platform[p] = {
+            "uplift": None if p == "all" else cfg.uplift.get(p, 0.0),
+            "engaged_linked_contacts": int(first.height if p == "all"
+                                           else first.filter(pl.col("platform") == p).height),
+            "naive_revenue": round(float(sel["revenue_eur"].sum()), 2),
+            "naive_margin": round(float(sel["margin_eur"].sum()), 2),
+            "incremental_revenue": round(float(inc["revenue_eur"].sum()), 2),
+            "incremental_margin": round(float(inc["margin_eur"].sum()), 2),
+        }
+    per_platform["all"]["cost"] = round(total_cost, 2)
+    all_ = per_platform["all"]
+    all_["roi"] = round((all_["incremental_margin"] - total_cost) / total_cost, 4)
+    all_["naive_roi"] = round((all_["naive_margin"] - total_cost) / total_cost, 4)
+
+    answered = inbound.filter(pl.col("is_answered"))
+    window = 72 * 60
+    within = answered.filter(pl.col("response_minutes") <= window)
+    engaging_accounts = members.filter(
+        pl.col("activity_id").is_in(inbound["activity_id"].implode())
+    ).select("platform", "account_id").unique()
+    linked_accounts = set((np.flatnonzero(linked) + 100_000_000).astype(str).tolist())
+    unresolved_share = float(
+        (~engaging_accounts["account_id"].is_in(list(linked_accounts))).mean()
+    )
+    lapsed_engagers = int(
+        first.filter(pl.col("contact_idx").is_in(
+            np.flatnonzero(lapse_month < cfg.months).tolist())).height
+    )
+    org, amp = cfg.organic_crisis, cfg.amplified_crisis
+    truth = {
+        "config": {k: (str(v) if isinstance(v, date | tuple) else v)
+                   for k, v in asdict(cfg).items()},
+        "window": {"start": str(cfg.start), "months": cfg.months},
+        "contacts": int(len(contact_ids)),
+        "orders": int(o.height),
+        "activities": int(tables["social/activities"].height),
+        "roi": per_platform,
+        "responsiveness": {
+            "answer_rate_planted": cfg.answer_rate,
+            "response_median_minutes_planted": cfg.response_median_minutes,
+            "inbound": int(inbound.height),
+            "answered_within_window": int(within.height),
+            "answered_share_realised": round(within.height / max(inbound.height, 1), 4),
+            "median_first_response_minutes_realised": round(
+                float(within["response_minutes"].median()), 2),
+            "p90_first_response_minutes_realised": round(
+                float(within["response_minutes"].quantile(0.9, "linear")), 2),
+        },
+        "crises": {
+            "organic": {"platform": org[2], "start": str(org[0]),
+                        "end": str(org[0] + timedelta(days=org[1] - 1)),
+                        "planted_revenue_change_pct": -100 * cfg.organic_sales_drop,
+                        "amplified": False},
+            "amplified": {"platform": amp[2], "start": str(amp[0]),
+                          "end": str(amp[0] + timedelta(days=amp[1] - 1)),
+                          "planted_revenue_change_pct": 0.0, "amplified": True,
+                          "young_accounts": int(n_amp)},
+        },
+        "identity": {
+            "engaging_accounts": int(engaging_accounts.height),
+            "unresolved_engaging_account_share": round(unresolved_share, 4),
+            "lapsed_contacts_who_engaged": lapsed_engagers,
+        },
+        "advocates": sorted((adv_idx + 100_000_000).astype(str).tolist()),
+        "silent_satisfied_count": int(silent.sum()),
+    }
+    truth_contacts = pl.DataFrame(
+        {
+            "contact_id": contact_ids,
+            "platform": _masked(np.array(PLATFORMS)[platform_idx], engaged | linked | advocate),
+            "is_engaged": engaged,
+            "is_linked": linked,
+            "is_advocate": advocate,
+            "is_silent_satisfied": silent,
+            "lapse_month": lapse_month,
+        }
+    )
+    truth_orders = o.select("order_id", "contact_id", "is_incremental", "revenue_eur",
+                            "margin_eur", "status")
+    return truth, {"contacts": truth_contacts, "orders": truth_orders}
