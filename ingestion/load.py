@@ -171,14 +171,33 @@ def _file_prefix(path: Path, limit: int = 2000) -> str:
         return fh.read(limit).decode("utf-8", errors="replace")
 
 
+def pending_files(landing_dir: Path, paths: StoragePaths) -> list[str]:
+    """Landing files not yet seen by ingestion (by path, size and mtime; no hashing)."""
+    pending = []
+    for entity in ENTITIES:
+        log = read_log(paths, entity)
+        seen = set(
+            zip(log["file_path"].to_list(), log["file_size"].to_list(),
+                log["file_mtime_ns"].to_list(), strict=True)
+        )
+        for path in landing_files(landing_dir, entity):
+            stat = path.stat()
+            if (path.as_posix(), stat.st_size, stat.st_mtime_ns) not in seen:
+                pending.append(path.as_posix())
+    return pending
+
+
 def ingest_entity(entity: Entity, landing_dir: Path, paths: StoragePaths) -> IngestReport:
     """Parse the entity's new landing files; return what happened."""
     report = IngestReport(entity=entity.qualified)
     raw_dir, q_dir = paths.raw(entity), paths.quarantine(entity)
     raw_dir.mkdir(parents=True, exist_ok=True)
     q_dir.mkdir(parents=True, exist_ok=True)
+    # zero-row files keep the downstream globs non-empty and typed by the contract
     if not (raw_dir / "_schema.parquet").exists():
         _write_atomic(_schema_frame(entity), raw_dir / "_schema.parquet")
+    if not (q_dir / "_schema.parquet").exists():
+        _write_atomic(pl.DataFrame(schema=QUARANTINE_SCHEMA), q_dir / "_schema.parquet")
 
     log = read_log(paths, entity)
     known_hashes = set(log["file_hash"].to_list())
@@ -246,7 +265,7 @@ def ingest_entity(entity: Entity, landing_dir: Path, paths: StoragePaths) -> Ing
         report.rows_quarantined += bad.height
         new_log_rows.append(_log_row(file_hash, path, stat, "loaded", good.height, bad.height, None))
 
-    if new_log_rows:
+    if new_log_rows or not paths.log(entity).exists():
         log = pl.concat([log, pl.DataFrame(new_log_rows, schema=LOG_SCHEMA)])
         _write_atomic(log, paths.log(entity))
     report.rows_total = int(log.filter(pl.col("status") == "loaded")["rows_loaded"].sum() or 0)

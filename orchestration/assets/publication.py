@@ -1,0 +1,38 @@
+"""Publication: after every dbt model and test passed, swap in the new marts."""
+
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+
+from orchestration.resources import SettingsResource
+from trustcap.publish import publish
+
+
+def build_publication_asset(mart_names: list[str]) -> AssetsDefinition:
+    @asset(
+        key=AssetKey(["published", "trustcap"]),
+        group_name="publication",
+        kinds={"duckdb", "parquet"},
+        deps=[AssetKey(["marts", name]) for name in mart_names],
+        description=(
+            "What BI tools read: <TC_WAREHOUSE_DIR>/published/trustcap.duckdb (schema marts) "
+            "and published/parquet/<mart>.parquet. Built as new files and renamed into place "
+            "only when every upstream model and blocking test passed, so readers always see "
+            "the last good, complete set."
+        ),
+    )
+    def published_marts(
+        context: AssetExecutionContext, settings: SettingsResource
+    ) -> MaterializeResult:
+        s = settings.get()
+        result = publish(s.warehouse_path, s.published_dir, mart_names, run_id=context.run_id)
+        context.log.info(f"published {len(mart_names)} marts to {result.path}")
+        return MaterializeResult(
+            metadata={
+                "path": str(result.path),
+                "parquet_dir": str(result.parquet_dir),
+                "publication_id": result.publication_id,
+                "row_counts": result.row_counts,
+            }
+        )
+
+    return published_marts

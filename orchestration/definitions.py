@@ -1,0 +1,24 @@
+"""Assembles the Dagster definitions; the pieces live in their own modules."""
+
+
+from dagster import Definitions
+
+from orchestration.assets.dbt import published_mart_names, trustcap_dbt_models
+from orchestration.assets.ingestion import build_ingestion_assets
+from orchestration.assets.publication import build_publication_asset
+from orchestration.jobs import pipeline_job
+from orchestration.resources import build_resources
+from orchestration.schedules import daily_schedule
+from orchestration.sensors import new_landing_files_sensor
+
+defs = Definitions(
+    assets=[
+        *build_ingestion_assets(),
+        trustcap_dbt_models,
+        build_publication_asset(published_mart_names()),
+    ],
+    jobs=[pipeline_job],
+    schedules=[daily_schedule],
+    sensors=[new_landing_files_sensor],
+    resources=build_resources(),
+)

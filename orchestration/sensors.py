@@ -1,0 +1,29 @@
+"""Start a run when files appear in the landing folder that were never ingested."""
+
+
+import hashlib
+
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+
+from ingestion.load import pending_files
+from orchestration.assets.ingestion import storage_paths
+from orchestration.jobs import pipeline_job
+from trustcap.settings import Settings
+
+
+@sensor(
+    name="trustcap_new_landing_files",
+    job=pipeline_job,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Checks the landing folder every minute; new or changed files start a run.",
+)
+def new_landing_files_sensor(context: SensorEvaluationContext):
+    settings = Settings.from_env()
+    pending = pending_files(settings.landing_dir, storage_paths(settings))
+    if not pending:
+        return SkipReason("no new landing files")
+    fingerprint = hashlib.sha256("\n".join(sorted(pending)).encode()).hexdigest()[:16]
+    context.log.info(f"{len(pending)} new landing file(s)")
+    # the same pending set gives the same run_key, so it starts one run only
+    return RunRequest(run_key=f"landing-{fingerprint}", tags={"trustcap/new_files": str(len(pending))})

@@ -1,0 +1,208 @@
+"""`trustcap`: the users' entry point. Heavy imports (Dagster, dbt) happen inside
+the commands that need them, so `trustcap --help` and bad settings answer at once."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from trustcap.settings import DBT_PROJECT_DIR, SETTINGS, Settings, SettingsError, dbt_executable
+
+DAGSTER_YAML = """\
+# written by trustcap; edit freely, it is not overwritten
+telemetry:
+  enabled: false
+run_queue:
+  max_concurrent_runs: 4
+  tag_concurrency_limits:
+    # one run at a time writes the DuckDB warehouse (DuckDB is single-writer)
+    - key: "trustcap/warehouse"
+      limit: 1
+"""
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def ensure_dagster_home(settings: Settings) -> None:
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+
+
+def _dbt_sources_newer_than(manifest: Path) -> bool:
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    for folder in ("models", "macros", "tests", "seeds"):
+        for path in (DBT_PROJECT_DIR / folder).rglob("*"):
+            if path.is_file() and path.stat().st_mtime > built:
+                return True
+    return any(
+        (DBT_PROJECT_DIR / f).stat().st_mtime > built for f in ("dbt_project.yml", "profiles.yml")
+    )
+
+
+def ensure_manifest(settings: Settings) -> None:
+    """dagster-dbt reads target/manifest.json when definitions load: parse when stale."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if not _dbt_sources_newer_than(manifest):
+        return
+    _say("Parsing the dbt project (dbt parse)…")
+    settings.export_env()
+    proc = subprocess.run(
+        [dbt_executable(), "parse", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
+        capture_output=True, text=True, check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from trustcap.demo.world import WorldConfig, generate
+    from trustcap.demo.writer import write_world
+
+    seed = settings.demo_seed if args.seed is None else args.seed
+    scale = settings.demo_scale if args.scale is None else args.scale
+    started = time.perf_counter()
+    _say(f"Generating the demo world (seed {seed}, scale {scale})…")
+    world = generate(WorldConfig(seed=seed, scale=scale))
+    write_world(world, settings.landing_dir, settings.demo_truth_dir)
+    t = world.truth
+    _say(
+        f"Wrote {t['contacts']:,} contacts, {t['orders']:,} orders and {t['activities']:,} "
+        f"activities in {time.perf_counter() - started:.1f}s\n"
+        f"  landing folder: {settings.landing_dir}\n"
+        f"  planted truth:  {settings.demo_truth_dir / 'truth.json'}"
+    )
+    return 0
+
+
+def run_pipeline(settings: Settings):
+    """Run the whole job in this process; returns Dagster's result."""
+    ensure_dagster_home(settings)
+    ensure_manifest(settings)
+    settings.export_env()
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("trustcap_pipeline")
+    with DagsterInstance.get() as instance:
+        return job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from trustcap.summary import build_summary
+
+    if not settings.landing_dir.is_dir():
+        _say(
+            f"error: landing folder {settings.landing_dir} does not exist "
+            "(run `trustcap demo` or set TC_LANDING_DIR)"
+        )
+        return 2
+    started = time.perf_counter()
+    _say(f"Running the pipeline on {settings.landing_dir} …")
+    result = run_pipeline(settings)
+    elapsed = time.perf_counter() - started
+    if not result.success:
+        failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        _say(
+            f"\nRun FAILED after {elapsed:.0f}s in step(s): {', '.join(failed) or 'unknown'}. "
+            "The published marts were left as they were."
+        )
+        _say(build_summary(settings))
+        return 1
+    _say(f"\nRun succeeded in {elapsed:.0f}s (run id {result.run_id}).")
+    _say(build_summary(settings))
+    return 0
+
+
+def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
+    ensure_dagster_home(settings)
+    ensure_manifest(settings)
+    settings.export_env()
+    dagster = Path(sys.executable).parent / "dagster"
+    _say(f"Dagster UI on http://{args.host}:{args.port} (Ctrl+C to stop)")
+    os.chdir(DBT_PROJECT_DIR.parent)
+    os.execv(
+        str(dagster),
+        [str(dagster), "dev", "-m", "orchestration.definitions", "-h", args.host, "-p",
+         str(args.port)],
+    )
+    return 0  # not reached
+
+
+def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
+    values = {
+        "TC_LANDING_DIR": settings.landing_dir,
+        "TC_WAREHOUSE_DIR": settings.warehouse_dir,
+        "TC_REPORTING_CURRENCY": settings.reporting_currency,
+        "TC_DEFAULT_MARGIN_RATE": settings.default_margin_rate,
+        "TC_ANSWER_WINDOW_HOURS": settings.answer_window_hours,
+        "TC_DEMO_SEED": settings.demo_seed,
+        "TC_DEMO_SCALE": settings.demo_scale,
+        "DAGSTER_HOME": settings.dagster_home,
+    }
+    for s in SETTINGS:
+        _say(f"{s.env:24} = {values[s.env]}\n{'':24}   {s.doc} (default {s.default})")
+    return 0
+
+
+def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
+    from trustcap.summary import build_summary
+
+    _say(build_summary(settings))
+    return 0
+
+
+def cmd_prepare(settings: Settings, args: argparse.Namespace) -> int:
+    ensure_dagster_home(settings)
+    ensure_manifest(settings)
+    _say("dbt manifest and Dagster home are ready.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="trustcap",
+        description="Trust Capital: what community work is really worth.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="generate the demo world into TC_LANDING_DIR")
+    demo.add_argument("--seed", type=int, default=None, help="default: TC_DEMO_SEED")
+    demo.add_argument("--scale", type=float, default=None, help="default: TC_DEMO_SCALE")
+    demo.set_defaults(func=cmd_demo)
+    sub.add_parser("run", help="run the whole pipeline in-process, then print the summary")\
+        .set_defaults(func=cmd_run)
+    ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev)")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+    sub.add_parser("settings", help="show the settings in force").set_defaults(func=cmd_settings)
+    sub.add_parser("summary", help="print the summary of the last publication")\
+        .set_defaults(func=cmd_summary)
+    sub.add_parser("prepare", help="parse the dbt project and prepare DAGSTER_HOME")\
+        .set_defaults(func=cmd_prepare)
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"trustcap: bad setting: {exc}", file=sys.stderr)
+        return 2
+    return args.func(settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

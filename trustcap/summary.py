@@ -1,0 +1,99 @@
+"""The human-readable summary printed at the end of a run, read from the published marts
+and the quarantine/ingest log Parquet (never the working warehouse, which may be busy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from trustcap.settings import Settings
+
+
+def _glob(folder: Path, pattern: str) -> str:
+    return "'" + (folder.as_posix() + "/" + pattern).replace("'", "''") + "'"
+
+
+def quarantine_counts(settings: Settings) -> list[tuple[str, int, int]]:
+    """(entity, rows quarantined, files quarantined whole), per entity with any."""
+    if not any(settings.quarantine_dir.glob("**/*.parquet")):
+        return []
+    con = duckdb.connect()
+    try:
+        return con.execute(
+            f"""select source || '/' || entity as entity,
+                       count(*) filter (where line_no is not null) as rows_quarantined,
+                       count(*) filter (where line_no is null) as files_quarantined
+                from read_parquet({_glob(settings.quarantine_dir, '**/*.parquet')},
+                                  union_by_name = true)
+                group by all order by 1"""
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def build_summary(settings: Settings) -> str:
+    lines = ["", "Trust Capital — run summary", "=" * 28]
+    published = settings.published_path
+    if not published.exists():
+        lines.append("No publication yet: the marts were never published (see the errors above).")
+    else:
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            info = con.execute(
+                "select publication_id, published_at from marts.publication_info"
+            ).fetchone()
+            lines.append(f"Publication {info[0]} at {info[1]} UTC")
+            r = con.execute(
+                """select sum(inbound), sum(answered),
+                          sum(answered) / nullif(sum(inbound), 0),
+                          median(median_first_response_minutes), min(date), max(date)
+                   from marts.responsiveness_daily where platform = 'all'"""
+            ).fetchone()
+            if r[0]:
+                lines.append(
+                    f"Responsiveness ({r[4]} to {r[5]}): {r[0]:,} inbound, {r[1]:,} answered "
+                    f"within the window ({r[2]:.1%}); median of daily median first response "
+                    f"{r[3]:.0f} min"
+                )
+            else:
+                lines.append("Responsiveness: no inbound activity in the data.")
+            h = con.execute(
+                """select period, engaged_customers, active_authors, peer_to_peer_replies,
+                          followers
+                   from marts.community_health_monthly where platform = 'all'
+                   order by period desc limit 2"""
+            ).fetchall()
+            if h:
+                # the newest month is usually incomplete; show the last full one when there is one
+                p = h[1] if len(h) > 1 else h[0]
+                followers = f"{p[4]:,}" if p[4] is not None else "n/a"
+                lines.append(
+                    f"Community health ({p[0]:%Y-%m}): {p[1]:,} engaged customers, "
+                    f"{p[2]:,} active authors, {p[3]:,} peer-to-peer replies, "
+                    f"{followers} followers (vanity)"
+                )
+            counts = con.execute(
+                "select table_name, estimated_size from duckdb_tables() "
+                "where schema_name = 'marts' and table_name <> 'publication_info' order by 1"
+            ).fetchall()
+            lines.append("Marts: " + ", ".join(f"{t} ({n:,} rows)" for t, n in counts))
+        finally:
+            con.close()
+    q = quarantine_counts(settings)
+    if q:
+        total_rows = sum(r for _, r, _ in q)
+        total_files = sum(f for _, _, f in q)
+        detail = ", ".join(f"{e}: {r} rows/{f} files" for e, r, f in q if r or f)
+        lines.append(
+            f"Quarantine: {total_rows:,} rows and {total_files} whole files ({detail}); "
+            "query quarantine.quarantined_rows in the warehouse for reasons"
+        )
+    else:
+        lines.append("Quarantine: nothing quarantined")
+    lines += [
+        f"Warehouse:         {settings.warehouse_path}",
+        f"Published (BI):    {settings.published_path}",
+        f"Published Parquet: {settings.published_parquet_dir}/",
+    ]
+    return "\n".join(lines)
