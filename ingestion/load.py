@@ -111,7 +111,9 @@ def unknown_landing_files(landing_dir: Path) -> list[Path]:
     known = {(e.source, e.name) for e in ENTITIES}
     out = []
     for p in landing_dir.rglob("*"):
-        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(landing_dir).parts):
+        if not p.is_file() or any(
+            part.startswith(".") for part in p.relative_to(landing_dir).parts
+        ):
             continue
         parts = p.relative_to(landing_dir).parts
         if len(parts) < 3 or (parts[0], parts[1]) not in known:
@@ -177,8 +179,12 @@ def pending_files(landing_dir: Path, paths: StoragePaths) -> list[str]:
     for entity in ENTITIES:
         log = read_log(paths, entity)
         seen = set(
-            zip(log["file_path"].to_list(), log["file_size"].to_list(),
-                log["file_mtime_ns"].to_list(), strict=True)
+            zip(
+                log["file_path"].to_list(),
+                log["file_size"].to_list(),
+                log["file_mtime_ns"].to_list(),
+                strict=True,
+            )
         )
         for path in landing_files(landing_dir, entity):
             stat = path.stat()
@@ -218,7 +224,9 @@ def ingest_entity(entity: Entity, landing_dir: Path, paths: StoragePaths) -> Ing
             report.files_skipped_known += 1
             if stat_key not in known_stats:
                 new_log_rows.append(
-                    _log_row(file_hash, path, stat, "duplicate_content", 0, 0, "content seen before")
+                    _log_row(
+                        file_hash, path, stat, "duplicate_content", 0, 0, "content seen before"
+                    )
                 )
                 known_stats[stat_key] = file_hash
             continue
@@ -263,7 +271,9 @@ def ingest_entity(entity: Entity, landing_dir: Path, paths: StoragePaths) -> Ing
                 report.quarantine_reasons[reason] = report.quarantine_reasons.get(reason, 0) + n
         report.rows_loaded += good.height
         report.rows_quarantined += bad.height
-        new_log_rows.append(_log_row(file_hash, path, stat, "loaded", good.height, bad.height, None))
+        new_log_rows.append(
+            _log_row(file_hash, path, stat, "loaded", good.height, bad.height, None)
+        )
 
     if new_log_rows or not paths.log(entity).exists():
         log = pl.concat([log, pl.DataFrame(new_log_rows, schema=LOG_SCHEMA)])

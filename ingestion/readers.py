@@ -98,7 +98,7 @@ def read_csv(path: Path, compressed: bool) -> ReadResult:
     rows = rows.with_columns(
         pl.Series(LINE_NO, _good_line_numbers(rows.height, rejects["line"].to_numpy()))
     )
-    reasons = pl.col("err").replace(_REJECT_REASONS, default=pl.col("err"))
+    reasons = pl.col("err").replace_strict(_REJECT_REASONS, default=pl.col("err"))
     rejects = rejects.select(
         pl.col("line").cast(pl.Int64).alias(LINE_NO),
         pl.col("raw").cast(pl.String).alias(RAW),
@@ -176,7 +176,7 @@ def read_jsonl(path: Path, compressed: bool) -> ReadResult:
         raise UnreadableFileError(
             f"not a JSON-lines file: none of its {bad_json.height} lines is a JSON object"
         )
-    reasons = pl.col("err").replace(_REJECT_REASONS, default=pl.col("err"))
+    reasons = pl.col("err").replace_strict(_REJECT_REASONS, default=pl.col("err"))
     tokenizer_rejects = rejects.select(
         pl.col("line").cast(pl.Int64).alias(LINE_NO),
         pl.col("raw").cast(pl.String).alias(RAW),

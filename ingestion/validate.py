@@ -161,9 +161,7 @@ def validate(entity: Entity, frame: pl.DataFrame) -> Validated:
 
     # absent nullable columns are all null
     frame = frame.with_columns(
-        pl.lit(None, dtype=pl.String).alias(c.name)
-        for c in entity.columns
-        if c.name not in present
+        pl.lit(None, dtype=pl.String).alias(c.name) for c in entity.columns if c.name not in present
     )
     schema = frame.schema
     parsed_cols = [_parse(c, schema[c.name]).alias(c.name) for c in entity.columns]
@@ -177,9 +175,11 @@ def validate(entity: Entity, frame: pl.DataFrame) -> Validated:
         problem_exprs.extend(_problems(c, raw, parsed))
     if entity.one_of:
         problem_exprs.append(
-            pl.when(pl.all_horizontal(_parse(entity.column(n), schema[n]).is_null()
-                                      for n in entity.one_of))
-            .then(pl.lit(f"one of {', '.join(entity.one_of)} is required"))
+            pl.when(
+                pl.all_horizontal(
+                    _parse(entity.column(n), schema[n]).is_null() for n in entity.one_of
+                )
+            ).then(pl.lit(f"one of {', '.join(entity.one_of)} is required"))
         )
 
     # Keys duplicated within this one file: the first occurrence is kept.

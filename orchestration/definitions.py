@@ -1,6 +1,5 @@
 """Assembles the Dagster definitions; the pieces live in their own modules."""
 
-
 from dagster import Definitions
 
 from orchestration.assets.dbt import published_mart_names, trustcap_dbt_models

@@ -1,4 +1,3 @@
-
 from dagster import AssetSelection, define_asset_job
 
 # One warehouse writer at a time: runs carry this tag, and the instance limits it

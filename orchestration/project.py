@@ -1,7 +1,6 @@
 """The one DbtProject. Its manifest is prepared by `trustcap` (dbt parse) or by
 `dagster dev` (prepare_if_dev), never by importing this module elsewhere."""
 
-
 from dagster_dbt import DbtProject
 
 from trustcap.settings import DBT_PROJECT_DIR

@@ -1,6 +1,5 @@
 """Resources shared by the assets. Settings are read when a run starts, not at import."""
 
-
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 

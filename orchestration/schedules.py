@@ -1,4 +1,3 @@
-
 from dagster import DefaultScheduleStatus, ScheduleDefinition
 
 from orchestration.jobs import pipeline_job

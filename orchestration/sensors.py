@@ -1,6 +1,5 @@
 """Start a run when files appear in the landing folder that were never ingested."""
 
-
 import hashlib
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
@@ -26,4 +25,6 @@ def new_landing_files_sensor(context: SensorEvaluationContext):
     fingerprint = hashlib.sha256("\n".join(sorted(pending)).encode()).hexdigest()[:16]
     context.log.info(f"{len(pending)} new landing file(s)")
     # the same pending set gives the same run_key, so it starts one run only
-    return RunRequest(run_key=f"landing-{fingerprint}", tags={"trustcap/new_files": str(len(pending))})
+    return RunRequest(
+        run_key=f"landing-{fingerprint}", tags={"trustcap/new_files": str(len(pending))}
+    )

@@ -57,9 +57,18 @@ def ensure_manifest(settings: Settings) -> None:
     _say("Parsing the dbt project (dbt parse)…")
     settings.export_env()
     proc = subprocess.run(
-        [dbt_executable(), "parse", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
-        capture_output=True, text=True, check=False,
+        [
+            dbt_executable(),
+            "parse",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise SystemExit(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")
@@ -138,8 +147,16 @@ def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
     os.chdir(DBT_PROJECT_DIR.parent)
     os.execv(
         str(dagster),
-        [str(dagster), "dev", "-m", "orchestration.definitions", "-h", args.host, "-p",
-         str(args.port)],
+        [
+            str(dagster),
+            "dev",
+            "-m",
+            "orchestration.definitions",
+            "-h",
+            args.host,
+            "-p",
+            str(args.port),
+        ],
     )
     return 0  # not reached
 
@@ -184,17 +201,20 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=None, help="default: TC_DEMO_SEED")
     demo.add_argument("--scale", type=float, default=None, help="default: TC_DEMO_SCALE")
     demo.set_defaults(func=cmd_demo)
-    sub.add_parser("run", help="run the whole pipeline in-process, then print the summary")\
-        .set_defaults(func=cmd_run)
+    sub.add_parser(
+        "run", help="run the whole pipeline in-process, then print the summary"
+    ).set_defaults(func=cmd_run)
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev)")
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
     sub.add_parser("settings", help="show the settings in force").set_defaults(func=cmd_settings)
-    sub.add_parser("summary", help="print the summary of the last publication")\
-        .set_defaults(func=cmd_summary)
-    sub.add_parser("prepare", help="parse the dbt project and prepare DAGSTER_HOME")\
-        .set_defaults(func=cmd_prepare)
+    sub.add_parser("summary", help="print the summary of the last publication").set_defaults(
+        func=cmd_summary
+    )
+    sub.add_parser("prepare", help="parse the dbt project and prepare DAGSTER_HOME").set_defaults(
+        func=cmd_prepare
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()

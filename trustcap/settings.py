@@ -41,7 +41,9 @@ class Setting:
 # (see `trustcap settings`), so the two cannot drift apart.
 SETTINGS: tuple[Setting, ...] = (
     Setting("TC_LANDING_DIR", "data/landing", "Landing root: <root>/<source>/<entity>/<file>."),
-    Setting("TC_WAREHOUSE_DIR", "data/warehouse", "Warehouse folder (warehouse.duckdb, published/)."),
+    Setting(
+        "TC_WAREHOUSE_DIR", "data/warehouse", "Warehouse folder (warehouse.duckdb, published/)."
+    ),
     Setting("TC_REPORTING_CURRENCY", "EUR", "ISO 4217 code all money is converted to."),
     Setting(
         "TC_DEFAULT_MARGIN_RATE",

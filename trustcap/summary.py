@@ -24,7 +24,7 @@ def quarantine_counts(settings: Settings) -> list[tuple[str, int, int]]:
             f"""select source || '/' || entity as entity,
                        count(*) filter (where line_no is not null) as rows_quarantined,
                        count(*) filter (where line_no is null) as files_quarantined
-                from read_parquet({_glob(settings.quarantine_dir, '**/*.parquet')},
+                from read_parquet({_glob(settings.quarantine_dir, "**/*.parquet")},
                                   union_by_name = true)
                 group by all order by 1"""
         ).fetchall()

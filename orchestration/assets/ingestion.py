@@ -1,6 +1,5 @@
 """One asset per landing entity: parse new landing files into raw Parquet."""
 
-
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 
 from ingestion.contract import ENTITIES, Entity

@@ -1,6 +1,5 @@
 """Publication: after every dbt model and test passed, swap in the new marts."""
 
-
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 
 from orchestration.resources import SettingsResource

@@ -27,7 +27,12 @@ TOPIC_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "delivery": ("ma livraison", "le colis", "l'expédition", "ma commande"),
         "price": ("le prix", "l'abonnement", "les nouveaux tarifs", "la promo"),
         "support": ("le service client", "le SAV", "l'assistance", "la hotline"),
-        "ethics": ("votre approvisionnement", "les conditions en usine", "vos emballages", "le PDG"),
+        "ethics": (
+            "votre approvisionnement",
+            "les conditions en usine",
+            "vos emballages",
+            "le PDG",
+        ),
     },
 }
 
@@ -111,9 +116,11 @@ def build_texts(
     )
     text = pl.concat_str(["p", "w", "s"])
     # complaints ending in "order #" get a number, as real ones do
-    text = pl.when(pl.col("s").str.ends_with("#") | pl.col("s").str.ends_with("n°")).then(
-        pl.concat_str([text, pl.col("o")])
-    ).otherwise(text)
+    text = (
+        pl.when(pl.col("s").str.ends_with("#") | pl.col("s").str.ends_with("n°"))
+        .then(pl.concat_str([text, pl.col("o")]))
+        .otherwise(text)
+    )
     out = frame.select(text.alias("text"))["text"]
     # capitalise the first letter where the template starts with the topic word
     return out.str.slice(0, 1).str.to_uppercase() + out.str.slice(1)

@@ -109,8 +109,16 @@ def generate(config: WorldConfig | None = None) -> World:
     n = cfg.n_contacts
     start_us = _us(cfg.start)
     month_starts = np.array(
-        [_us(date(cfg.start.year + (cfg.start.month - 1 + m) // 12,
-                  (cfg.start.month - 1 + m) % 12 + 1, 1)) for m in range(cfg.months + 1)],
+        [
+            _us(
+                date(
+                    cfg.start.year + (cfg.start.month - 1 + m) // 12,
+                    (cfg.start.month - 1 + m) % 12 + 1,
+                    1,
+                )
+            )
+            for m in range(cfg.months + 1)
+        ],
         dtype=np.int64,
     )
     end_us = int(month_starts[-1])
@@ -154,7 +162,9 @@ def generate(config: WorldConfig | None = None) -> World:
     p_engage = _sigmoid(-0.4 + 1.3 * np.log(value))
     engaged = has_social & ((rng.random(n) < p_engage) | advocate)
     engage_us = start_us + (rng.random(n) * (end_us - start_us - 7 * DAY)).astype(np.int64)
-    engage_us = np.where(advocate, start_us + (rng.random(n) * 60 * DAY).astype(np.int64), engage_us)
+    engage_us = np.where(
+        advocate, start_us + (rng.random(n) * 60 * DAY).astype(np.int64), engage_us
+    )
     engage_month = np.searchsorted(month_starts, engage_us, side="right") - 1
 
     # ---------------------------------------------------------------- social accounts
@@ -226,8 +236,14 @@ def generate(config: WorldConfig | None = None) -> World:
     ts = np.where(first_flag, t0, t0 + (rng.random(len(owner)) * (end_us - t0)).astype(np.int64))
     acts.append(
         _member_activities(
-            rng, owner, ts, platform_idx[owner], satisfaction[owner], lang[owner],
-            advocate[owner], brand_posts,
+            rng,
+            owner,
+            ts,
+            platform_idx[owner],
+            satisfaction[owner],
+            lang[owner],
+            advocate[owner],
+            brand_posts,
         )
     )
     # accounts with no contact
@@ -235,8 +251,13 @@ def generate(config: WorldConfig | None = None) -> World:
     a_owner = np.repeat(anon_idx, k)
     a_ts = start_us + (rng.random(len(a_owner)) * (end_us - start_us)).astype(np.int64)
     anon_acts = _member_activities(
-        rng, a_owner, a_ts, anon_platform[a_owner], rng.normal(-0.3, 1.0, len(a_owner)),
-        np.where(rng.random(len(a_owner)) < 0.3, "fr", "en"), np.zeros(len(a_owner), bool),
+        rng,
+        a_owner,
+        a_ts,
+        anon_platform[a_owner],
+        rng.normal(-0.3, 1.0, len(a_owner)),
+        np.where(rng.random(len(a_owner)) < 0.3, "fr", "en"),
+        np.zeros(len(a_owner), bool),
         brand_posts,
     ).with_columns(account_id=(pl.col("owner") + 500_000_000).cast(pl.String), contact_idx=None)
     acts.append(anon_acts)
@@ -252,15 +273,24 @@ def generate(config: WorldConfig | None = None) -> World:
     org_ts = org_start_us + (rng.beta(1.5, 3.0, len(org_owner)) * org_days * DAY).astype(np.int64)
     acts.append(
         _member_activities(
-            rng, org_owner, org_ts, platform_idx[org_owner], satisfaction[org_owner],
-            lang[org_owner], np.zeros(len(org_owner), bool), brand_posts,
-            polarity=-1, topic=TOPICS.index("quality"), kinds=("mention", "comment"),
+            rng,
+            org_owner,
+            org_ts,
+            platform_idx[org_owner],
+            satisfaction[org_owner],
+            lang[org_owner],
+            np.zeros(len(org_owner), bool),
+            brand_posts,
+            polarity=-1,
+            topic=TOPICS.index("quality"),
+            kinds=("mention", "comment"),
         ).with_columns(is_organic_crisis=True)
     )
     # amplified crisis: a synchronised burst of near-duplicates from young accounts
     amp_owner = np.repeat(amp_idx, rng.integers(1, 4, n_amp))
-    amp_ts = amp_start_us + (rng.normal(0.5, 0.12, len(amp_owner)).clip(0, 1)
-                             * amp_days * DAY).astype(np.int64)
+    amp_ts = amp_start_us + (
+        rng.normal(0.5, 0.12, len(amp_owner)).clip(0, 1) * amp_days * DAY
+    ).astype(np.int64)
     amp_acts = pl.DataFrame(
         {
             "owner": amp_owner,
@@ -286,8 +316,16 @@ def generate(config: WorldConfig | None = None) -> World:
         ts_c = _us(c_start) + (rng.random(len(owner_c)) * c_days * DAY).astype(np.int64)
         counter.append(
             _member_activities(
-                rng, owner_c, ts_c, platform_idx[owner_c], satisfaction[owner_c], lang[owner_c],
-                np.ones(len(owner_c), bool), brand_posts, polarity=1, kinds=("mention",),
+                rng,
+                owner_c,
+                ts_c,
+                platform_idx[owner_c],
+                satisfaction[owner_c],
+                lang[owner_c],
+                np.ones(len(owner_c), bool),
+                brand_posts,
+                polarity=1,
+                kinds=("mention",),
             ).with_columns(is_counter_voice=True)
         )
     acts.extend(counter)
@@ -341,7 +379,9 @@ def generate(config: WorldConfig | None = None) -> World:
     )
     peer = peer.with_columns(
         text=build_texts(
-            rng, peer["lang"].to_numpy(), peer["polarity"].to_numpy(),
+            rng,
+            peer["lang"].to_numpy(),
+            peer["polarity"].to_numpy(),
             peer["topic"].replace_strict(list(TOPICS), list(range(len(TOPICS)))).to_numpy(),
         ),
         activity_id=pl.concat_str(
@@ -355,10 +395,15 @@ def generate(config: WorldConfig | None = None) -> World:
     # ---------------------------------------------------------------- brand replies
     inbound = members.filter(
         ~pl.col("is_peer")
-        & (pl.col("activity_type").is_in(["mention", "message"]) | pl.col("parent_id").is_not_null())
+        & (
+            pl.col("activity_type").is_in(["mention", "message"])
+            | pl.col("parent_id").is_not_null()
+        )
     )
     answered = rng.random(inbound.height) < cfg.answer_rate
-    delay_min = rng.lognormal(np.log(cfg.response_median_minutes), cfg.response_sigma, inbound.height)
+    delay_min = rng.lognormal(
+        np.log(cfg.response_median_minutes), cfg.response_sigma, inbound.height
+    )
     inbound = inbound.with_columns(
         is_answered=pl.Series(answered),
         response_minutes=pl.Series(np.where(answered, delay_min, np.nan)).fill_nan(None),
@@ -371,8 +416,10 @@ def generate(config: WorldConfig | None = None) -> World:
         "platform",
         pl.concat_str([pl.lit("brand_"), pl.col("platform")]).alias("account_id"),
         pl.lit("reply").alias("activity_type"),
-        (pl.col("created_at") + pl.duration(microseconds=(pl.col("response_minutes") * MINUTE)
-                                           .cast(pl.Int64))).alias("created_at"),
+        (
+            pl.col("created_at")
+            + pl.duration(microseconds=(pl.col("response_minutes") * MINUTE).cast(pl.Int64))
+        ).alias("created_at"),
         pl.when(pl.col("lang") == "fr")
         .then(pl.lit("Merci pour votre message, nous regardons cela tout de suite."))
         .otherwise(pl.lit("Thanks for reaching out, we're looking into it right away."))
@@ -395,9 +442,7 @@ def generate(config: WorldConfig | None = None) -> World:
     first_betrayal = np.full(n, np.iinfo(np.int64).max)
     if complaints.height:
         cb = complaints.group_by("contact_idx").agg(pl.col("created_at").min())
-        first_betrayal[cb["contact_idx"].to_numpy()] = (
-            cb["created_at"].cast(pl.Int64).to_numpy()
-        )
+        first_betrayal[cb["contact_idx"].to_numpy()] = cb["created_at"].cast(pl.Int64).to_numpy()
     tickets = _tickets(cfg, rng, n, created_us, satisfaction, start_us, end_us)
     unresolved = tickets.filter(pl.col("status") == "closed_unresolved")
     if unresolved.height:
@@ -407,7 +452,8 @@ def generate(config: WorldConfig | None = None) -> World:
             first_betrayal[idx], ub["opened_at"].cast(pl.Int64).to_numpy() + 7 * DAY
         )
     betrayal_month = np.where(
-        first_betrayal < end_us, np.searchsorted(month_starts, first_betrayal, side="right") - 1,
+        first_betrayal < end_us,
+        np.searchsorted(month_starts, first_betrayal, side="right") - 1,
         cfg.months + 10,
     )
 
@@ -434,14 +480,50 @@ def generate(config: WorldConfig | None = None) -> World:
     costs = _costs(cfg, rng, campaigns, month_starts)
 
     tables = _contract_tables(
-        cfg, rng, n, created_us, country, segment, satisfaction, silent, betrayal_month,
-        month_starts, brand_accounts, member_accounts, anon_accounts, amp_accounts, linked,
-        link_by_handle, brand_posts, members, replies, likes, tickets, orders, lines, fx,
-        costs, campaigns, platform_idx,
+        cfg,
+        rng,
+        n,
+        created_us,
+        country,
+        segment,
+        satisfaction,
+        silent,
+        betrayal_month,
+        month_starts,
+        brand_accounts,
+        member_accounts,
+        anon_accounts,
+        amp_accounts,
+        linked,
+        link_by_handle,
+        brand_posts,
+        members,
+        replies,
+        likes,
+        tickets,
+        orders,
+        lines,
+        fx,
+        costs,
+        campaigns,
+        platform_idx,
     )
     truth, truth_tables = _truth(
-        cfg, tables, members, inbound, orders, lines, fx, engaged, linked, advocate, silent,
-        platform_idx, lapse_month, adv_idx, n_amp,
+        cfg,
+        tables,
+        members,
+        inbound,
+        orders,
+        lines,
+        fx,
+        engaged,
+        linked,
+        advocate,
+        silent,
+        platform_idx,
+        lapse_month,
+        adv_idx,
+        n_amp,
     )
     return World(cfg, tables, truth, truth_tables)
 
@@ -495,8 +577,11 @@ def _brand_posts(cfg, rng, start_us, end_us):
         pl.lit("post").alias("activity_type"),
         pl.lit("en").alias("lang"),
         pl.concat_str(
-            [pl.lit("News from Acme: "), pl.col("topic").replace_strict(
-                list(range(len(TOPICS))), list(TOPICS)), pl.lit(" update, tell us what you think!")]
+            [
+                pl.lit("News from Acme: "),
+                pl.col("topic").replace_strict(list(range(len(TOPICS))), list(TOPICS)),
+                pl.lit(" update, tell us what you think!"),
+            ]
         ).alias("text"),
         pl.Series(rng.poisson(40, len(posts))).alias("like_count"),
         pl.Series(rng.poisson(5, len(posts))).alias("share_count"),
@@ -520,8 +605,17 @@ def _pick_parent_post(rng, brand_posts: pl.DataFrame, platform_idx: np.ndarray, 
 
 
 def _member_activities(
-    rng, owner, ts, platform_idx, satisfaction, lang, is_adv, brand_posts,
-    polarity=None, topic=None, kinds=("comment", "mention", "message", "reply"),
+    rng,
+    owner,
+    ts,
+    platform_idx,
+    satisfaction,
+    lang,
+    is_adv,
+    brand_posts,
+    polarity=None,
+    topic=None,
+    kinds=("comment", "mention", "message", "reply"),
 ):
     m = len(owner)
     if polarity is None:
@@ -591,7 +685,8 @@ def _tickets(cfg, rng, n, created_us, satisfaction, start_us, end_us):
             "channel": rng.choice(["social", "email", "phone", "chat", "store"], len(owner)),
             "opened_at": _ts(opened),
             "resolved_at": pl.Series(np.where(status == "resolved", resolve_us, 0)).cast(
-                pl.Datetime("us")),
+                pl.Datetime("us")
+            ),
             "status": status,
             "topic": rng.choice(np.array(TOPICS), len(owner)),
         }
@@ -613,8 +708,10 @@ def _orders(cfg, rng, n0, nx, month_starts, crisis_start_us, country):
     span = month_starts[month + 1] - month_starts[month]
     ts = month_starts[month] + (rng.random(len(cells)) * span).astype(np.int64)
     # organic crisis: a share of orders in the 28 days after it started never happen
-    lost = (ts >= crisis_start_us) & (ts < crisis_start_us + 28 * DAY) & (
-        rng.random(len(cells)) < cfg.organic_sales_drop
+    lost = (
+        (ts >= crisis_start_us)
+        & (ts < crisis_start_us + 28 * DAY)
+        & (rng.random(len(cells)) < cfg.organic_sales_drop)
     )
     keep = ~lost
     contact, ts, extra_flag = contact[keep], ts[keep], extra_flag[keep]
@@ -630,8 +727,9 @@ def _orders(cfg, rng, n0, nx, month_starts, crisis_start_us, country):
     order_ix = np.argsort(ts_all, kind="stable")
     contact_all, ts_all, extra_all = contact_all[order_ix], ts_all[order_ix], extra_all[order_ix]
     m = len(contact_all)
-    currency = np.where((contact_all >= 0) & (country[np.maximum(contact_all, 0)] == "US"),
-                        "USD", "EUR")
+    currency = np.where(
+        (contact_all >= 0) & (country[np.maximum(contact_all, 0)] == "US"), "USD", "EUR"
+    )
     status = rng.choice(["completed", "cancelled", "refunded"], m, p=[0.93, 0.04, 0.03])
     channel = rng.choice(["online", "store", "marketplace"], m, p=[0.7, 0.2, 0.1])
     orders = pl.DataFrame(
@@ -688,37 +786,117 @@ def _costs(cfg, rng, campaigns: pl.DataFrame, month_starts):
         day0 = date(1970, 1, 1) + timedelta(days=int(month_starts[m] // DAY))
         for p, staff in (("twitter", 1500.0), ("instagram", 1300.0), ("facebook", 1100.0)):
             i += 1
-            rows.append((f"K{i:05d}", day0 + timedelta(days=27), "staff", staff, "EUR", p, None,
-                         "community manager time"))
+            rows.append(
+                (
+                    f"K{i:05d}",
+                    day0 + timedelta(days=27),
+                    "staff",
+                    staff,
+                    "EUR",
+                    p,
+                    None,
+                    "community manager time",
+                )
+            )
         i += 1
-        rows.append((f"K{i:05d}", day0 + timedelta(days=4), "tooling", 540.0, "USD", None, None,
-                     "social listening suite"))
+        rows.append(
+            (
+                f"K{i:05d}",
+                day0 + timedelta(days=4),
+                "tooling",
+                540.0,
+                "USD",
+                None,
+                None,
+                "social listening suite",
+            )
+        )
         if m % 3 == 0:
             i += 1
-            rows.append((f"K{i:05d}", day0 + timedelta(days=14), "agency", 3000.0, "EUR", None,
-                         None, "content agency retainer"))
+            rows.append(
+                (
+                    f"K{i:05d}",
+                    day0 + timedelta(days=14),
+                    "agency",
+                    3000.0,
+                    "EUR",
+                    None,
+                    None,
+                    "content agency retainer",
+                )
+            )
     for c in campaigns.iter_rows(named=True):
         i += 1
-        rows.append((f"K{i:05d}", c["started_on"], "ads", float(rng.integers(3000, 9000)), "EUR",
-                     c["platform"], c["campaign_id"], "paid promotion"))
+        rows.append(
+            (
+                f"K{i:05d}",
+                c["started_on"],
+                "ads",
+                float(rng.integers(3000, 9000)),
+                "EUR",
+                c["platform"],
+                c["campaign_id"],
+                "paid promotion",
+            )
+        )
         i += 1
-        rows.append((f"K{i:05d}", c["ended_on"], "prizes", float(rng.integers(800, 2500)), "EUR",
-                     c["platform"], c["campaign_id"], "contest prizes"))
+        rows.append(
+            (
+                f"K{i:05d}",
+                c["ended_on"],
+                "prizes",
+                float(rng.integers(800, 2500)),
+                "EUR",
+                c["platform"],
+                c["campaign_id"],
+                "contest prizes",
+            )
+        )
     frame = pl.DataFrame(
         rows,
-        schema={"cost_id": pl.String, "incurred_on": pl.Date, "category": pl.String,
-                "amount": pl.Float64, "currency": pl.String, "platform": pl.String,
-                "campaign_id": pl.String, "note": pl.String},
+        schema={
+            "cost_id": pl.String,
+            "incurred_on": pl.Date,
+            "category": pl.String,
+            "amount": pl.Float64,
+            "currency": pl.String,
+            "platform": pl.String,
+            "campaign_id": pl.String,
+            "note": pl.String,
+        },
         orient="row",
     )
     return frame.with_columns((pl.col("amount") * cfg.cost_scale).round(2))
 
 
 def _contract_tables(
-    cfg, rng, n, created_us, country, segment, satisfaction, silent, betrayal_month,
-    month_starts, brand_accounts, member_accounts, anon_accounts, amp_accounts, linked,
-    link_by_handle, brand_posts, members, replies, likes, tickets, orders, lines, fx, costs,
-    campaigns, platform_idx,
+    cfg,
+    rng,
+    n,
+    created_us,
+    country,
+    segment,
+    satisfaction,
+    silent,
+    betrayal_month,
+    month_starts,
+    brand_accounts,
+    member_accounts,
+    anon_accounts,
+    amp_accounts,
+    linked,
+    link_by_handle,
+    brand_posts,
+    members,
+    replies,
+    likes,
+    tickets,
+    orders,
+    lines,
+    fx,
+    costs,
+    campaigns,
+    platform_idx,
 ):
     contact_ids = _ids("C", np.arange(n))
     contacts = pl.DataFrame(
@@ -739,7 +917,8 @@ def _contract_tables(
     handles = _ids("fan_", li, 6)
     # some CRMs store handles with "@" and another case
     handles = pl.Series(np.where(rng.random(len(li)) < 0.5, "@", "")) + pl.Series(
-        np.where(rng.random(len(li)) < 0.5, handles.str.to_uppercase(), handles))
+        np.where(rng.random(len(li)) < 0.5, handles.str.to_uppercase(), handles)
+    )
     identities = pl.DataFrame(
         {
             "contact_id": contact_ids.gather(li),
@@ -758,40 +937,69 @@ def _contract_tables(
         campaign_id=pl.lit(None, dtype=pl.String),
         share_count=pl.lit(0),
     ).with_columns(sentiment=sentiment_expr)
-    cols = ["platform", "activity_id", "account_id", "activity_type", "created_at", "text",
-            "parent_id", "campaign_id", "like_count", "share_count", "lang", "sentiment"]
+    cols = [
+        "platform",
+        "activity_id",
+        "account_id",
+        "activity_type",
+        "created_at",
+        "text",
+        "parent_id",
+        "campaign_id",
+        "like_count",
+        "share_count",
+        "lang",
+        "sentiment",
+    ]
     activities = pl.concat(
         [
-            brand_posts.with_columns(sentiment=pl.lit(None, dtype=pl.Float64),
-                                     parent_id=pl.lit(None, dtype=pl.String)).select(cols),
+            brand_posts.with_columns(
+                sentiment=pl.lit(None, dtype=pl.Float64), parent_id=pl.lit(None, dtype=pl.String)
+            ).select(cols),
             member_acts.select(cols),
             replies.with_columns(
-                campaign_id=pl.lit(None, dtype=pl.String), like_count=pl.lit(0),
-                share_count=pl.lit(0), sentiment=pl.lit(None, dtype=pl.Float64),
+                campaign_id=pl.lit(None, dtype=pl.String),
+                like_count=pl.lit(0),
+                share_count=pl.lit(0),
+                sentiment=pl.lit(None, dtype=pl.Float64),
             ).select(cols),
             likes.with_columns(
-                text=pl.lit(None, dtype=pl.String), campaign_id=pl.lit(None, dtype=pl.String),
-                like_count=pl.lit(None, dtype=pl.Int64), share_count=pl.lit(None, dtype=pl.Int64),
-                lang=pl.lit(None, dtype=pl.String), sentiment=pl.lit(None, dtype=pl.Float64),
+                text=pl.lit(None, dtype=pl.String),
+                campaign_id=pl.lit(None, dtype=pl.String),
+                like_count=pl.lit(None, dtype=pl.Int64),
+                share_count=pl.lit(None, dtype=pl.Int64),
+                lang=pl.lit(None, dtype=pl.String),
+                sentiment=pl.lit(None, dtype=pl.Float64),
             ).select(cols),
         ],
         how="vertical_relaxed",
     ).sort("created_at")
 
     # page metrics: vanity, daily per brand account
-    days = pl.date_range(cfg.start, date(1970, 1, 1) + timedelta(
-        days=int(month_starts[-1] // DAY) - 1), "1d", eager=True)
+    days = pl.date_range(
+        cfg.start,
+        date(1970, 1, 1) + timedelta(days=int(month_starts[-1] // DAY) - 1),
+        "1d",
+        eager=True,
+    )
     pm = []
     for row in brand_accounts.iter_rows(named=True):
         t = np.arange(len(days))
         fol = np.round(row["followers"] * (0.8 + 0.25 * t / len(days)) + rng.normal(0, 300, len(t)))
         imp = np.round(fol * rng.uniform(0.02, 0.09, len(t)))
-        pm.append(pl.DataFrame({
-            "platform": row["platform"], "account_id": row["account_id"], "date": days,
-            "followers": fol.astype(np.int64), "impressions": imp.astype(np.int64),
-            "reach": np.round(imp * rng.uniform(0.5, 0.8, len(t))).astype(np.int64),
-            "engagements": np.round(imp * rng.uniform(0.01, 0.04, len(t))).astype(np.int64),
-        }))
+        pm.append(
+            pl.DataFrame(
+                {
+                    "platform": row["platform"],
+                    "account_id": row["account_id"],
+                    "date": days,
+                    "followers": fol.astype(np.int64),
+                    "impressions": imp.astype(np.int64),
+                    "reach": np.round(imp * rng.uniform(0.5, 0.8, len(t))).astype(np.int64),
+                    "engagements": np.round(imp * rng.uniform(0.01, 0.04, len(t))).astype(np.int64),
+                }
+            )
+        )
     page_metrics = pl.concat(pm)
 
     # surveys: satisfaction drives NPS/CSAT; scores drop after a betrayal
@@ -813,8 +1021,13 @@ def _contract_tables(
             "nps": _masked(nps, rng.random(len(owner)) < 0.8),
             "csat": _masked(csat, rng.random(len(owner)) < 0.7),
             "comment": _masked(
-                np.where(mood > 0, "Very happy, thanks Anna at the desk",
-                         "Call me back on my mobile, this is unacceptable"), has_comment),
+                np.where(
+                    mood > 0,
+                    "Very happy, thanks Anna at the desk",
+                    "Call me back on my mobile, this is unacceptable",
+                ),
+                has_comment,
+            ),
         }
     )
     tickets_out = tickets.with_columns(
@@ -824,24 +1037,35 @@ def _contract_tables(
 
     # orders: amounts in the order's currency, from EUR catalogue prices
     fx_daily = fx.select("date", pl.col("rate_to_reporting").alias("usd_rate"))
-    orders_fx = orders.with_columns(pl.col("ordered_at").dt.date().alias("date")).join(
-        fx_daily, on="date", how="left"
-    ).with_columns(
-        pl.when(pl.col("currency") == "USD").then(pl.col("usd_rate")).otherwise(1.0).alias("rate")
+    orders_fx = (
+        orders.with_columns(pl.col("ordered_at").dt.date().alias("date"))
+        .join(fx_daily, on="date", how="left")
+        .with_columns(
+            pl.when(pl.col("currency") == "USD")
+            .then(pl.col("usd_rate"))
+            .otherwise(1.0)
+            .alias("rate")
+        )
     )
     lines_local = lines.join(orders_fx.select("order_idx", "rate"), on="order_idx").with_columns(
         (pl.col("unit_price_eur") / pl.col("rate")).round(2).alias("unit_price"),
-        pl.when(pl.col("has_cost")).then((pl.col("unit_cost_eur") / pl.col("rate")).round(2))
+        pl.when(pl.col("has_cost"))
+        .then((pl.col("unit_cost_eur") / pl.col("rate")).round(2))
         .alias("unit_cost"),
     )
     amounts = lines_local.group_by("order_idx").agg(
         (pl.col("quantity") * pl.col("unit_price")).sum().round(2).alias("amount")
     )
     order_ids = _ids("O", orders["order_idx"].to_numpy(), 9)
-    orders_out = orders_fx.join(amounts, on="order_idx").sort("order_idx").with_columns(
-        order_id=order_ids,
-        contact_id=pl.when(pl.col("contact_idx").is_not_null()).then(
-            pl.lit("C") + pl.col("contact_idx").cast(pl.String).str.zfill(7)),
+    orders_out = (
+        orders_fx.join(amounts, on="order_idx")
+        .sort("order_idx")
+        .with_columns(
+            order_id=order_ids,
+            contact_id=pl.when(pl.col("contact_idx").is_not_null()).then(
+                pl.lit("C") + pl.col("contact_idx").cast(pl.String).str.zfill(7)
+            ),
+        )
     )
     order_lines = lines_local.with_columns(
         order_id=pl.lit("O") + pl.col("order_idx").cast(pl.String).str.zfill(9)
@@ -856,8 +1080,15 @@ def _contract_tables(
         "crm/surveys": surveys,
         "crm/tickets": tickets_out,
         "sales/orders": orders_out.select(
-            "order_id", "contact_id", "ordered_at", "currency", "amount", "status", "channel",
-            "is_incremental", "rate",
+            "order_id",
+            "contact_id",
+            "ordered_at",
+            "currency",
+            "amount",
+            "status",
+            "channel",
+            "is_incremental",
+            "rate",
         ),
         "sales/order_lines": order_lines,
         "costs/community_costs": costs,
@@ -866,8 +1097,23 @@ def _contract_tables(
     }
 
 
-def _truth(cfg, tables, members, inbound, orders, lines, fx, engaged, linked, advocate, silent,
-           platform_idx, lapse_month, adv_idx, n_amp):
+def _truth(
+    cfg,
+    tables,
+    members,
+    inbound,
+    orders,
+    lines,
+    fx,
+    engaged,
+    linked,
+    advocate,
+    silent,
+    platform_idx,
+    lapse_month,
+    adv_idx,
+    n_amp,
+):
     contact_ids = tables["crm/contacts"]["contact_id"]
     o = tables["sales/orders"]
     margin_rate = cfg.default_margin_rate
@@ -875,9 +1121,12 @@ def _truth(cfg, tables, members, inbound, orders, lines, fx, engaged, linked, ad
     order_margin = lines_eur.group_by("order_id").agg(
         (
             pl.col("quantity") * pl.col("unit_price") * pl.col("rate")
-            - pl.col("quantity") * pl.coalesce(
-                pl.col("unit_cost"), pl.col("unit_price") * (1 - margin_rate)) * pl.col("rate")
-        ).sum().alias("margin_eur")
+            - pl.col("quantity")
+            * pl.coalesce(pl.col("unit_cost"), pl.col("unit_price") * (1 - margin_rate))
+            * pl.col("rate")
+        )
+        .sum()
+        .alias("margin_eur")
     )
     o = o.join(order_margin, on="order_id", how="left").with_columns(
         (pl.col("amount") * pl.col("rate")).alias("revenue_eur")
@@ -895,11 +1144,16 @@ def _truth(cfg, tables, members, inbound, orders, lines, fx, engaged, linked, ad
     after = completed.join(first.select("contact_id", "engaged_at", "platform"), on="contact_id")
     after = after.filter(pl.col("ordered_at") >= pl.col("engaged_at"))
     per_platform = {}
-    costs = tables["costs/community_costs"].with_columns(pl.col("incurred_on").alias("date")).join(
-        fx.select("date", pl.col("rate_to_reporting").alias("usd")), on="date", how="left"
-    ).with_columns(
-        (pl.col("amount") * pl.when(pl.col("currency") == "USD").then(pl.col("usd"))
-         .otherwise(1.0)).alias("cost_eur")
+    costs = (
+        tables["costs/community_costs"]
+        .with_columns(pl.col("incurred_on").alias("date"))
+        .join(fx.select("date", pl.col("rate_to_reporting").alias("usd")), on="date", how="left")
+        .with_columns(
+            (
+                pl.col("amount")
+                * pl.when(pl.col("currency") == "USD").then(pl.col("usd")).otherwise(1.0)
+            ).alias("cost_eur")
+        )
     )
     total_cost = float(costs["cost_eur"].sum())
     for p in (*PLATFORMS, "all"):
@@ -907,8 +1161,9 @@ def _truth(cfg, tables, members, inbound, orders, lines, fx, engaged, linked, ad
         inc = sel.filter(pl.col("is_incremental"))
         per_platform[p] = {
             "uplift": None if p == "all" else cfg.uplift.get(p, 0.0),
-            "engaged_linked_contacts": int(first.height if p == "all"
-                                           else first.filter(pl.col("platform") == p).height),
+            "engaged_linked_contacts": int(
+                first.height if p == "all" else first.filter(pl.col("platform") == p).height
+            ),
             "naive_revenue": round(float(sel["revenue_eur"].sum()), 2),
             "naive_margin": round(float(sel["margin_eur"].sum()), 2),
             "incremental_revenue": round(float(inc["revenue_eur"].sum()), 2),
@@ -922,23 +1177,25 @@ def _truth(cfg, tables, members, inbound, orders, lines, fx, engaged, linked, ad
     answered = inbound.filter(pl.col("is_answered"))
     window = 72 * 60
     within = answered.filter(pl.col("response_minutes") <= window)
-    engaging_accounts = members.filter(
-        pl.col("activity_id").is_in(inbound["activity_id"].implode())
-    ).select("platform", "account_id").unique()
-    linked_accounts = set((np.flatnonzero(linked) + 100_000_000).astype(str).tolist())
-    unresolved_share = float(
-        (~engaging_accounts["account_id"].is_in(list(linked_accounts))).mean()
+    engaging_accounts = (
+        members.filter(pl.col("activity_id").is_in(inbound["activity_id"].implode()))
+        .select("platform", "account_id")
+        .unique()
     )
+    linked_accounts = set((np.flatnonzero(linked) + 100_000_000).astype(str).tolist())
+    unresolved_share = float((~engaging_accounts["account_id"].is_in(list(linked_accounts))).mean())
     lapsed_engagers = int(
-        first.filter(pl.col("contact_idx").is_in(
-            np.flatnonzero(lapse_month < cfg.months).tolist())).height
+        first.filter(
+            pl.col("contact_idx").is_in(np.flatnonzero(lapse_month < cfg.months).tolist())
+        ).height
     )
     org, amp = cfg.organic_crisis, cfg.amplified_crisis
     truth = {
-        "config": {k: (str(v) if isinstance(v, date | tuple) else v)
-                   for k, v in asdict(cfg).items()},
+        "config": {
+            k: (str(v) if isinstance(v, date | tuple) else v) for k, v in asdict(cfg).items()
+        },
         "window": {"start": str(cfg.start), "months": cfg.months},
-        "contacts": int(len(contact_ids)),
+        "contacts": len(contact_ids),
         "orders": int(o.height),
         "activities": int(tables["social/activities"].height),
         "roi": per_platform,
@@ -949,19 +1206,28 @@ def _truth(cfg, tables, members, inbound, orders, lines, fx, engaged, linked, ad
             "answered_within_window": int(within.height),
             "answered_share_realised": round(within.height / max(inbound.height, 1), 4),
             "median_first_response_minutes_realised": round(
-                float(within["response_minutes"].median()), 2),
+                float(within["response_minutes"].median()), 2
+            ),
             "p90_first_response_minutes_realised": round(
-                float(within["response_minutes"].quantile(0.9, "linear")), 2),
+                float(within["response_minutes"].quantile(0.9, "linear")), 2
+            ),
         },
         "crises": {
-            "organic": {"platform": org[2], "start": str(org[0]),
-                        "end": str(org[0] + timedelta(days=org[1] - 1)),
-                        "planted_revenue_change_pct": -100 * cfg.organic_sales_drop,
-                        "amplified": False},
-            "amplified": {"platform": amp[2], "start": str(amp[0]),
-                          "end": str(amp[0] + timedelta(days=amp[1] - 1)),
-                          "planted_revenue_change_pct": 0.0, "amplified": True,
-                          "young_accounts": int(n_amp)},
+            "organic": {
+                "platform": org[2],
+                "start": str(org[0]),
+                "end": str(org[0] + timedelta(days=org[1] - 1)),
+                "planted_revenue_change_pct": -100 * cfg.organic_sales_drop,
+                "amplified": False,
+            },
+            "amplified": {
+                "platform": amp[2],
+                "start": str(amp[0]),
+                "end": str(amp[0] + timedelta(days=amp[1] - 1)),
+                "planted_revenue_change_pct": 0.0,
+                "amplified": True,
+                "young_accounts": int(n_amp),
+            },
         },
         "identity": {
             "engaging_accounts": int(engaging_accounts.height),
@@ -982,6 +1248,7 @@ def _truth(cfg, tables, members, inbound, orders, lines, fx, engaged, linked, ad
             "lapse_month": lapse_month,
         }
     )
-    truth_orders = o.select("order_id", "contact_id", "is_incremental", "revenue_eur",
-                            "margin_eur", "status")
+    truth_orders = o.select(
+        "order_id", "contact_id", "is_incremental", "revenue_eur", "margin_eur", "status"
+    )
     return truth, {"contacts": truth_contacts, "orders": truth_orders}

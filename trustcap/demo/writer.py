@@ -174,7 +174,8 @@ def _tickets_as_of(tickets: pl.DataFrame, start: date, end: date) -> pl.DataFram
     )
     earlier_cutoff = datetime.combine(start, time())
     settled_now = tickets.filter(
-        (opened < start) & (pl.col("resolved_at") >= earlier_cutoff)
+        (opened < start)
+        & (pl.col("resolved_at") >= earlier_cutoff)
         & (pl.col("resolved_at") < cutoff)
     )
     return pl.concat([this_drop, settled_now])

@@ -30,8 +30,10 @@ measured as (
         inbound.created_on,
         inbound.period,
         first_brand_replies.first_reply_at,
-        ({{ epoch_seconds('first_brand_replies.first_reply_at') }}
-        - {{ epoch_seconds('inbound.created_at') }}) / 60.0 as first_response_minutes
+        (
+            {{ epoch_seconds('first_brand_replies.first_reply_at') }}
+            - {{ epoch_seconds('inbound.created_at') }}
+        ) / 60.0 as first_response_minutes
     from inbound
     left join first_brand_replies
         on

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Create .venv at the repository root from uv.lock. Needs only python3.11 and
+# access to the package registry. Idempotent: a second call is a quick no-op.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+UV_VERSION="0.13.9"
+python="${PYTHON:-python3.11}"
+command -v "$python" >/dev/null 2>&1 || python=python3
+# uv lives in its own small venv so the project's .venv holds exactly the lock
+if [ ! -x .tools/bin/uv ]; then
+  "$python" -m venv .tools
+  .tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==${UV_VERSION}"
+fi
+export UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT="$root/.venv"
+.tools/bin/uv sync --frozen --quiet --python "$python"
+# dagster-dbt needs dbt's manifest before definitions load
+.venv/bin/trustcap prepare >/dev/null

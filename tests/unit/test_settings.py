@@ -1,0 +1,58 @@
+from pathlib import Path
+
+import pytest
+
+from trustcap import cli
+from trustcap.settings import REPO_ROOT, Settings, SettingsError
+
+
+def test_defaults_resolve_against_the_repository_not_the_working_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    s = Settings.from_env({})
+    assert s.landing_dir == REPO_ROOT / "data" / "landing"
+    assert s.warehouse_path == REPO_ROOT / "data" / "warehouse" / "warehouse.duckdb"
+    assert s.published_path == REPO_ROOT / "data" / "warehouse" / "published" / "trustcap.duckdb"
+    assert s.reporting_currency == "EUR"
+    assert s.answer_window_hours == 72
+
+
+def test_relative_settings_resolve_against_the_users_working_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    s = Settings.from_env({"TC_LANDING_DIR": "drops", "TC_REPORTING_CURRENCY": "usd"})
+    assert s.landing_dir == tmp_path / "drops"
+    assert s.reporting_currency == "USD"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TC_REPORTING_CURRENCY", "euro", "three-letter"),
+        ("TC_DEFAULT_MARGIN_RATE", "1.2", "must be in"),
+        ("TC_DEFAULT_MARGIN_RATE", "abc", "not a number"),
+        ("TC_ANSWER_WINDOW_HOURS", "-3", "must be in"),
+        ("TC_DEMO_SEED", "x", "not a whole number"),
+    ],
+)
+def test_bad_settings_are_rejected_with_a_clear_message(name, value, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({name: value})
+
+
+def test_a_warehouse_setting_that_is_a_file_is_rejected(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(SettingsError, match="is a file"):
+        Settings.from_env({"TC_WAREHOUSE_DIR": str(f)})
+
+
+def test_cli_reports_a_bad_setting_in_one_line_without_traceback(monkeypatch, capsys):
+    monkeypatch.setenv("TC_DEFAULT_MARGIN_RATE", "lots")
+    assert cli.main(["settings"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "trustcap: bad setting: TC_DEFAULT_MARGIN_RATE='lots' is not a number"
+
+
+def test_dbt_vars_carry_the_settings(tmp_settings):
+    v = tmp_settings.dbt_vars()
+    assert v["reporting_currency"] == "EUR"
+    assert Path(v["raw_dir"]) == tmp_settings.raw_dir

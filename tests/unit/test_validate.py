@@ -1,0 +1,145 @@
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+from ingestion.contract import entity
+from ingestion.validate import MissingColumnsError, validate
+
+ORDERS = entity("sales/orders")
+
+
+def _orders(**overrides) -> pl.DataFrame:
+    row = {
+        "order_id": "o1",
+        "contact_id": "c1",
+        "ordered_at": "2025-03-01T10:00:00",
+        "currency": "EUR",
+        "amount": "10.5",
+        "status": "completed",
+        "channel": "online",
+        "_line_no": 2,
+    }
+    row.update(overrides)
+    return pl.DataFrame([row], schema={k: (pl.Int64 if k == "_line_no" else pl.String) for k in row})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-03-01T10:00:00+02:00", datetime(2025, 3, 1, 8)),
+        ("2025-03-01T10:00:00-05:30", datetime(2025, 3, 1, 15, 30)),
+        ("2025-03-01T10:00:00Z", datetime(2025, 3, 1, 10)),
+        ("2025-03-01 10:00:00", datetime(2025, 3, 1, 10)),
+        ("2025-03-01T10:00:00.250+0100", datetime(2025, 3, 1, 9, 0, 0, 250000)),
+        ("2025-03-01T10:00", datetime(2025, 3, 1, 10)),
+        ("2025-03-01", datetime(2025, 3, 1)),
+    ],
+)
+def test_timestamps_with_an_offset_become_utc_and_without_are_read_as_utc(text, expected):
+    out = validate(ORDERS, _orders(ordered_at=text))
+    assert out.bad.height == 0
+    assert out.good["ordered_at"].item() == expected
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"ordered_at": "yesterday"}, "ordered_at: not a valid ts"),
+        ({"amount": "-1"}, "amount: must be >= 0"),
+        ({"amount": "ten"}, "amount: not a valid float"),
+        ({"amount": "nan"}, "amount: not a valid float"),
+        ({"status": "shipped"}, "status: unknown value"),
+        ({"order_id": None}, "order_id: missing key"),
+        ({"order_id": "  "}, "order_id: missing key"),
+        ({"currency": "EURO"}, "currency: malformed"),
+        ({"ordered_at": None}, "ordered_at: missing value"),
+    ],
+)
+def test_rows_breaking_the_contract_are_split_off_with_their_reason(overrides, reason):
+    out = validate(ORDERS, _orders(**overrides))
+    assert out.good.height == 0
+    assert reason in out.bad["reason"].item()
+    assert out.bad["_line_no"].item() == 2
+
+
+def test_enums_and_currencies_are_normalised_in_case():
+    out = validate(ORDERS, _orders(status="Completed", currency="usd"))
+    assert out.good.select("status", "currency").row(0) == ("completed", "USD")
+
+
+def test_a_row_with_several_problems_lists_them_all():
+    out = validate(ORDERS, _orders(amount="-3", status="lost"))
+    assert out.bad["reason"].item().count(";") == 1
+
+
+def test_duplicate_keys_within_a_file_keep_the_first_and_quarantine_the_rest():
+    frame = pl.concat([_orders(), _orders(_line_no=3, amount="99"), _orders(_line_no=4)])
+    out = validate(ORDERS, frame)
+    assert out.good["amount"].to_list() == [10.5]
+    assert out.bad["_line_no"].to_list() == [3, 4]
+    assert set(out.bad["reason"]) == {"duplicate key within file"}
+
+
+def test_a_missing_required_column_rejects_the_whole_file():
+    with pytest.raises(MissingColumnsError, match="status"):
+        validate(ORDERS, _orders().drop("status"))
+
+
+def test_absent_nullable_columns_are_null_and_unknown_columns_are_kept_as_text():
+    out = validate(ORDERS, _orders(utm_source="newsletter").drop("channel"))
+    assert out.good["channel"].item() is None
+    assert out.good["utm_source"].item() == "newsletter"
+
+
+def test_types_come_from_the_contract_not_from_the_first_rows():
+    acts = entity("social/activities")
+    n = 5000
+    frame = pl.DataFrame(
+        {
+            "platform": ["twitter"] * n,
+            "activity_id": [f"a{i}" for i in range(n)],
+            "account_id": ["u"] * n,
+            "activity_type": ["mention"] * n,
+            "created_at": ["2025-01-01T00:00:00Z"] * n,
+            "sentiment": [None] * (n - 1) + ["-0.5"],
+            "_line_no": list(range(2, n + 2)),
+        },
+        schema_overrides={"sentiment": pl.String},
+    )
+    out = validate(acts, frame)
+    assert out.bad.height == 0
+    assert out.good.schema["sentiment"] == pl.Float64
+    assert out.good["sentiment"].drop_nulls().to_list() == [-0.5]
+
+
+def test_parquet_typed_input_is_converted_not_reparsed():
+    frame = pl.DataFrame(
+        {
+            "order_id": ["o1"],
+            "ordered_at": [datetime(2025, 3, 1, 10, tzinfo=UTC)],
+            "currency": ["EUR"],
+            "amount": [3.0],
+            "status": ["completed"],
+            "_line_no": [1],
+        }
+    ).with_columns(pl.col("ordered_at").dt.convert_time_zone("Europe/Paris"))
+    out = validate(ORDERS, frame)
+    assert out.good["ordered_at"].item() == datetime(2025, 3, 1, 10)
+
+
+def test_identities_need_an_account_id_or_a_handle():
+    ids = entity("crm/identities")
+    frame = pl.DataFrame(
+        {
+            "contact_id": ["c1", "c2"],
+            "platform": ["twitter", "twitter"],
+            "account_id": [None, None],
+            "handle": ["@Someone", None],
+            "_line_no": [2, 3],
+        },
+        schema_overrides={"account_id": pl.String},
+    )
+    out = validate(ids, frame)
+    assert out.good["contact_id"].to_list() == ["c1"]
+    assert "one of account_id, handle is required" in out.bad["reason"].item()
