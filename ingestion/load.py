@@ -243,6 +243,10 @@ def ingest_entity(entity: Entity, landing_dir: Path, paths: StoragePaths) -> Ing
                     "unsupported file extension (expected csv, csv.gz, jsonl, jsonl.gz, parquet)"
                 )
             result = read_file(path, split[1])
+            if result.rows.height == 0 and result.rejects.height == 0:
+                # empty or header-only: nothing to check, nothing to load
+                new_log_rows.append(_log_row(file_hash, path, stat, "loaded", 0, 0, None))
+                continue
             checked = validate(entity, result.rows)
         except (UnreadableFileError, MissingColumnsError) as exc:
             whole = pl.DataFrame(

@@ -28,9 +28,7 @@ def environment(**values: str) -> Iterator[None]:
 
 
 def settings_for(landing: Path, warehouse: Path) -> Settings:
-    return Settings.from_env(
-        {"TC_LANDING_DIR": str(landing), "TC_WAREHOUSE_DIR": str(warehouse)}
-    )
+    return Settings.from_env({"TC_LANDING_DIR": str(landing), "TC_WAREHOUSE_DIR": str(warehouse)})
 
 
 @pytest.fixture

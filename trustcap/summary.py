@@ -91,6 +91,15 @@ def build_summary(settings: Settings) -> str:
         )
     else:
         lines.append("Quarantine: nothing quarantined")
+    from ingestion.load import unknown_landing_files
+
+    strays = unknown_landing_files(settings.landing_dir)
+    if strays:
+        shown = ", ".join(p.relative_to(settings.landing_dir).as_posix() for p in strays[:5])
+        lines.append(
+            f"Not loaded: {len(strays)} file(s) outside <source>/<entity>/ of the landing "
+            f"contract ({shown}{', …' if len(strays) > 5 else ''})"
+        )
     lines += [
         f"Warehouse:         {settings.warehouse_path}",
         f"Published (BI):    {settings.published_path}",

@@ -23,7 +23,7 @@ def build_publication_asset(mart_names: list[str]) -> AssetsDefinition:
         context: AssetExecutionContext, settings: SettingsResource
     ) -> MaterializeResult:
         s = settings.get()
-        result = publish(s.warehouse_path, s.published_dir, mart_names, run_id=context.run_id)
+        result = publish(s.warehouse_path, s.published_dir, mart_names, run_id=context.run.run_id)
         context.log.info(f"published {len(mart_names)} marts to {result.path}")
         return MaterializeResult(
             metadata={

@@ -43,15 +43,17 @@ def _quarantine(paths: StoragePaths, qualified: str) -> pl.DataFrame:
 def test_bad_csv_rows_are_quarantined_with_line_raw_content_and_reason(land):
     landing, paths, drop = land
     body = (
-        HEADER
-        + GOOD
-        + "o2,c1,not-a-time,EUR,10,completed,online\n"
-        + "o3,c1,2025-01-01T10:00:00Z,EUR,-4,completed,online\n"
-        + "o4,c1,2025-01-01T10:00:00Z,EUR,4,teleported,online\n"
-        + ",c1,2025-01-01T10:00:00Z,EUR,4,completed,online\n"
-        + "o6,c1,2025-01-01T10:00:00Z\n"
-    ).encode() + b"o7,c\xff\xfe,2025-01-01T10:00:00Z,EUR,4,completed,online\n" + (
-        b"o8,c8,2025-01-02T10:00:00Z,EUR,8,completed,\n"
+        (
+            HEADER
+            + GOOD
+            + "o2,c1,not-a-time,EUR,10,completed,online\n"
+            + "o3,c1,2025-01-01T10:00:00Z,EUR,-4,completed,online\n"
+            + "o4,c1,2025-01-01T10:00:00Z,EUR,4,teleported,online\n"
+            + ",c1,2025-01-01T10:00:00Z,EUR,4,completed,online\n"
+            + "o6,c1,2025-01-01T10:00:00Z\n"
+        ).encode()
+        + b"o7,c\xff\xfe,2025-01-01T10:00:00Z,EUR,4,completed,online\n"
+        + (b"o8,c8,2025-01-02T10:00:00Z,EUR,8,completed,\n")
     )
     drop("sales/orders/day1.csv", body)
     report = ingest_entity(entity("sales/orders"), landing, paths)
@@ -149,9 +151,9 @@ def test_all_five_formats_load_the_same_rows(land, tmp_path):
     assert (report.rows_loaded, report.rows_quarantined) == (10, 0)
     raw = _raw(paths, "sales/orders")
     assert raw.schema["ordered_at"] == pl.Datetime("us")
-    assert raw.group_by(pl.col("order_id").str.slice(0, 1)).agg(
-        pl.col("ordered_at").n_unique()
-    )["ordered_at"].to_list() == [1, 1]
+    assert raw.group_by(pl.col("order_id").str.slice(0, 1)).agg(pl.col("ordered_at").n_unique())[
+        "ordered_at"
+    ].to_list() == [1, 1]
 
 
 def test_a_rerun_parses_nothing_and_a_renamed_copy_is_not_loaded_twice(land):
@@ -189,7 +191,7 @@ def test_only_new_files_are_parsed(land, monkeypatch):
 def test_files_outside_the_contract_layout_are_reported(land):
     from ingestion.load import unknown_landing_files
 
-    landing, paths, drop = land
+    landing, _, drop = land
     drop("sales/refunds/x.csv", "a\n1\n")
     drop("notes.txt", "hello")
     drop("sales/orders/.partial.csv", HEADER)

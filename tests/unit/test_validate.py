@@ -21,7 +21,9 @@ def _orders(**overrides) -> pl.DataFrame:
         "_line_no": 2,
     }
     row.update(overrides)
-    return pl.DataFrame([row], schema={k: (pl.Int64 if k == "_line_no" else pl.String) for k in row})
+    return pl.DataFrame(
+        [row], schema={k: (pl.Int64 if k == "_line_no" else pl.String) for k in row}
+    )
 
 
 @pytest.mark.parametrize(

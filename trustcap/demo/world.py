@@ -48,7 +48,7 @@ class WorldConfig:
     uplift: dict[str, float] = field(
         default_factory=lambda: {"twitter": 0.35, "instagram": 0.15, "facebook": 0.0}
     )
-    cost_scale: float = 1.0  # multiplies every cost line
+    cost_scale: float = 1.0  # multiplies every cost line (costs also scale with `scale`)
     share_social: float = 0.45
     share_linked: float = 0.85  # of contacts with a social account
     answer_rate: float = 0.78
@@ -866,7 +866,8 @@ def _costs(cfg, rng, campaigns: pl.DataFrame, month_starts):
         },
         orient="row",
     )
-    return frame.with_columns((pl.col("amount") * cfg.cost_scale).round(2))
+    # the community team and its budget grow with the community
+    return frame.with_columns((pl.col("amount") * cfg.cost_scale * cfg.scale).round(2))
 
 
 def _contract_tables(

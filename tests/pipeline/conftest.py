@@ -1,0 +1,86 @@
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import environment, settings_for
+from trustcap.cli import run_pipeline
+from trustcap.demo.world import WorldConfig, generate
+from trustcap.demo.writer import write_world
+from trustcap.settings import Settings
+
+pytestmark = pytest.mark.xdist_group("pipeline")
+
+
+@dataclass
+class PipelineWorld:
+    root: Path
+    settings: Settings
+    truth: dict
+    world: object
+
+    def env(self):
+        return environment(
+            TC_LANDING_DIR=str(self.settings.landing_dir),
+            TC_WAREHOUSE_DIR=str(self.settings.warehouse_dir),
+            DAGSTER_HOME=str(self.settings.dagster_home),
+        )
+
+    def run(self):
+        with self.env():
+            return run_pipeline(Settings.from_env())
+
+    def published(self):
+        return duckdb.connect(str(self.settings.published_path), read_only=True)
+
+    def warehouse(self):
+        return duckdb.connect(str(self.settings.warehouse_path), read_only=True)
+
+    def marts_digest(self) -> dict[str, str]:
+        """Content of every published mart, independent of row order and file bytes."""
+        con = self.published()
+        try:
+            tables = [
+                r[0]
+                for r in con.execute(
+                    "select table_name from duckdb_tables() where schema_name = 'marts' "
+                    "and table_name <> 'publication_info'"
+                ).fetchall()
+            ]
+            return {
+                t: hashlib.sha256(
+                    repr(
+                        sorted(con.execute(f"select * from marts.{t}").fetchall(), key=repr)
+                    ).encode()
+                ).hexdigest()
+                for t in tables
+            }
+        finally:
+            con.close()
+
+
+def make_world(root: Path, seed: int = 7, scale: float = 0.2) -> PipelineWorld:
+    world = generate(WorldConfig(seed=seed, scale=scale))
+    settings = settings_for(root / "landing", root / "warehouse")
+    write_world(world, settings.landing_dir, root / "truth")
+    truth = json.loads((root / "truth" / "truth.json").read_text())
+    return PipelineWorld(root, settings, truth, world)
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory) -> PipelineWorld:
+    pw = make_world(tmp_path_factory.mktemp("pipeline"))
+    result = pw.run()
+    assert result.success
+    return pw
+
+
+def copy_world(pw: PipelineWorld, root: Path) -> PipelineWorld:
+    shutil.copytree(pw.settings.landing_dir, root / "landing", copy_function=shutil.copy2)
+    return PipelineWorld(
+        root, settings_for(root / "landing", root / "warehouse"), pw.truth, pw.world
+    )
