@@ -1,0 +1,53 @@
+"""The job as the UI and the schedule launch it: Dagster's multiprocess executor,
+steps in separate processes. Ingestion steps run in parallel (they write Parquet,
+not DuckDB); dbt is the only warehouse writer."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.pipeline.conftest import make_world
+
+pytestmark = pytest.mark.xdist_group("multiprocess")
+
+
+def test_the_job_runs_under_the_multiprocess_executor(tmp_path):
+    pw = make_world(tmp_path, seed=5, scale=0.05)
+    env = dict(os.environ)
+    env.update(
+        TC_LANDING_DIR=str(pw.settings.landing_dir),
+        TC_WAREHOUSE_DIR=str(pw.settings.warehouse_dir),
+        DAGSTER_HOME=str(tmp_path / "dagster_home"),
+    )
+    (tmp_path / "dagster_home").mkdir()
+    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    dagster = Path(sys.executable).parent / "dagster"
+    proc = subprocess.run(
+        [
+            str(dagster),
+            "job",
+            "execute",
+            "-m",
+            "orchestration.definitions",
+            "-j",
+            "trustcap_pipeline",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = proc.stdout + proc.stderr
+    assert "multiprocess" in log.lower()
+    con = duckdb.connect(str(pw.settings.published_path), read_only=True)
+    n = con.execute(
+        "select sum(inbound) from marts.responsiveness_daily where platform = 'all'"
+    ).fetchone()[0]
+    con.close()
+    assert n == pw.truth["responsiveness"]["inbound"]
