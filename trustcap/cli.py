@@ -4,6 +4,7 @@ the commands that need them, so `trustcap --help` and bad settings answer at onc
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -65,6 +66,9 @@ def ensure_manifest(settings: Settings) -> None:
             "--profiles-dir",
             str(DBT_PROJECT_DIR),
             "--quiet",
+            # the run's own vars, so that `dbt build` can reuse this parse
+            "--vars",
+            json.dumps(settings.dbt_vars()),
         ],
         capture_output=True,
         text=True,

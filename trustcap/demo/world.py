@@ -479,53 +479,79 @@ def generate(config: WorldConfig | None = None) -> World:
     fx = _fx_rates(cfg, rng)
     costs = _costs(cfg, rng, campaigns, month_starts)
 
-    tables = _contract_tables(
-        cfg,
-        rng,
-        n,
-        created_us,
-        country,
-        segment,
-        satisfaction,
-        silent,
-        betrayal_month,
-        month_starts,
-        brand_accounts,
-        member_accounts,
-        anon_accounts,
-        amp_accounts,
-        linked,
-        link_by_handle,
-        brand_posts,
-        members,
-        replies,
-        likes,
-        tickets,
-        orders,
-        lines,
-        fx,
-        costs,
-        campaigns,
-        platform_idx,
+    parts = _Parts(
+        n=n,
+        created_us=created_us,
+        country=country,
+        segment=segment,
+        satisfaction=satisfaction,
+        silent=silent,
+        betrayal_month=betrayal_month,
+        month_starts=month_starts,
+        brand_accounts=brand_accounts,
+        member_accounts=member_accounts,
+        anon_accounts=anon_accounts,
+        amp_accounts=amp_accounts,
+        linked=linked,
+        link_by_handle=link_by_handle,
+        brand_posts=brand_posts,
+        members=members,
+        replies=replies,
+        likes=likes,
+        tickets=tickets,
+        orders=orders,
+        lines=lines,
+        fx=fx,
+        costs=costs,
+        campaigns=campaigns,
+        platform_idx=platform_idx,
+        inbound=inbound,
+        engaged=engaged,
+        advocate=advocate,
+        lapse_month=lapse_month,
+        adv_idx=adv_idx,
+        n_amp=n_amp,
     )
-    truth, truth_tables = _truth(
-        cfg,
-        tables,
-        members,
-        inbound,
-        orders,
-        lines,
-        fx,
-        engaged,
-        linked,
-        advocate,
-        silent,
-        platform_idx,
-        lapse_month,
-        adv_idx,
-        n_amp,
-    )
+    tables = _contract_tables(cfg, rng, parts)
+    truth, truth_tables = _truth(cfg, tables, parts)
     return World(cfg, tables, truth, truth_tables)
+
+
+@dataclass
+class _Parts:
+    """What `generate` drew, handed to the assembly of tables and of the truth."""
+
+    n: object
+    created_us: object
+    country: object
+    segment: object
+    satisfaction: object
+    silent: object
+    betrayal_month: object
+    month_starts: object
+    brand_accounts: object
+    member_accounts: object
+    anon_accounts: object
+    amp_accounts: object
+    linked: object
+    link_by_handle: object
+    brand_posts: object
+    members: object
+    replies: object
+    likes: object
+    tickets: object
+    orders: object
+    lines: object
+    fx: object
+    costs: object
+    campaigns: object
+    platform_idx: object
+    inbound: object
+    engaged: object
+    advocate: object
+    lapse_month: object
+    adv_idx: object
+    n_amp: object
 
 
 # ==================================================================== building blocks
@@ -870,51 +896,23 @@ def _costs(cfg, rng, campaigns: pl.DataFrame, month_starts):
     return frame.with_columns((pl.col("amount") * cfg.cost_scale * cfg.scale).round(2))
 
 
-def _contract_tables(
-    cfg,
-    rng,
-    n,
-    created_us,
-    country,
-    segment,
-    satisfaction,
-    silent,
-    betrayal_month,
-    month_starts,
-    brand_accounts,
-    member_accounts,
-    anon_accounts,
-    amp_accounts,
-    linked,
-    link_by_handle,
-    brand_posts,
-    members,
-    replies,
-    likes,
-    tickets,
-    orders,
-    lines,
-    fx,
-    costs,
-    campaigns,
-    platform_idx,
-):
-    contact_ids = _ids("C", np.arange(n))
+def _contract_tables(cfg, rng, p: _Parts):
+    contact_ids = _ids("C", np.arange(p.n))
     contacts = pl.DataFrame(
         {
             "contact_id": contact_ids,
             "email": contact_ids.str.to_lowercase() + "@example.com",
-            "created_at": _ts(created_us),
-            "country": country,
-            "segment": segment,
-            "marketing_opt_in": rng.random(n) < 0.6,
+            "created_at": _ts(p.created_us),
+            "country": p.country,
+            "segment": p.segment,
+            "marketing_opt_in": rng.random(p.n) < 0.6,
         }
     )
     accounts = pl.concat(
-        [brand_accounts, member_accounts.drop("contact_idx"), anon_accounts, amp_accounts],
+        [p.brand_accounts, p.member_accounts.drop("contact_idx"), p.anon_accounts, p.amp_accounts],
         how="vertical_relaxed",
     )
-    li = np.flatnonzero(linked)
+    li = np.flatnonzero(p.linked)
     handles = _ids("fan_", li, 6)
     # some CRMs store handles with "@" and another case
     handles = pl.Series(np.where(rng.random(len(li)) < 0.5, "@", "")) + pl.Series(
@@ -923,9 +921,9 @@ def _contract_tables(
     identities = pl.DataFrame(
         {
             "contact_id": contact_ids.gather(li),
-            "platform": np.array(PLATFORMS)[platform_idx[li]],
-            "account_id": _masked((li + 100_000_000).astype(str), ~link_by_handle[li]),
-            "handle": _masked(handles, link_by_handle[li]),
+            "platform": np.array(PLATFORMS)[p.platform_idx[li]],
+            "account_id": _masked((li + 100_000_000).astype(str), ~p.link_by_handle[li]),
+            "handle": _masked(handles, p.link_by_handle[li]),
         }
     )
     sentiment_expr = (
@@ -933,8 +931,8 @@ def _contract_tables(
         .then((pl.col("polarity") * 0.6 + pl.col("noise")).clip(-1, 1).round(3))
         .otherwise(None)
     )
-    member_acts = members.with_columns(
-        noise=pl.Series(rng.normal(0, 0.15, members.height)),
+    member_acts = p.members.with_columns(
+        noise=pl.Series(rng.normal(0, 0.15, p.members.height)),
         campaign_id=pl.lit(None, dtype=pl.String),
         share_count=pl.lit(0),
     ).with_columns(sentiment=sentiment_expr)
@@ -954,17 +952,17 @@ def _contract_tables(
     ]
     activities = pl.concat(
         [
-            brand_posts.with_columns(
+            p.brand_posts.with_columns(
                 sentiment=pl.lit(None, dtype=pl.Float64), parent_id=pl.lit(None, dtype=pl.String)
             ).select(cols),
             member_acts.select(cols),
-            replies.with_columns(
+            p.replies.with_columns(
                 campaign_id=pl.lit(None, dtype=pl.String),
                 like_count=pl.lit(0),
                 share_count=pl.lit(0),
                 sentiment=pl.lit(None, dtype=pl.Float64),
             ).select(cols),
-            likes.with_columns(
+            p.likes.with_columns(
                 text=pl.lit(None, dtype=pl.String),
                 campaign_id=pl.lit(None, dtype=pl.String),
                 like_count=pl.lit(None, dtype=pl.Int64),
@@ -979,12 +977,12 @@ def _contract_tables(
     # page metrics: vanity, daily per brand account
     days = pl.date_range(
         cfg.start,
-        date(1970, 1, 1) + timedelta(days=int(month_starts[-1] // DAY) - 1),
+        date(1970, 1, 1) + timedelta(days=int(p.month_starts[-1] // DAY) - 1),
         "1d",
         eager=True,
     )
     pm = []
-    for row in brand_accounts.iter_rows(named=True):
+    for row in p.brand_accounts.iter_rows(named=True):
         t = np.arange(len(days))
         fol = np.round(row["followers"] * (0.8 + 0.25 * t / len(days)) + rng.normal(0, 300, len(t)))
         imp = np.round(fol * rng.uniform(0.02, 0.09, len(t)))
@@ -1003,14 +1001,14 @@ def _contract_tables(
         )
     page_metrics = pl.concat(pm)
 
-    # surveys: satisfaction drives NPS/CSAT; scores drop after a betrayal
-    k = rng.poisson(np.where(silent, 2.0, 0.6))
-    owner = np.repeat(np.arange(n), k)
-    lo = np.maximum(created_us[owner], month_starts[0])
-    resp_us = lo + (rng.random(len(owner)) * (month_starts[-1] - lo)).astype(np.int64)
-    resp_month = np.searchsorted(month_starts, resp_us, side="right") - 1
-    after_betrayal = resp_month > betrayal_month[owner]
-    mood = satisfaction[owner] - 2.0 * after_betrayal + rng.normal(0, 0.6, len(owner))
+    # surveys: p.satisfaction drives NPS/CSAT; scores drop after a betrayal
+    k = rng.poisson(np.where(p.silent, 2.0, 0.6))
+    owner = np.repeat(np.arange(p.n), k)
+    lo = np.maximum(p.created_us[owner], p.month_starts[0])
+    resp_us = lo + (rng.random(len(owner)) * (p.month_starts[-1] - lo)).astype(np.int64)
+    resp_month = np.searchsorted(p.month_starts, resp_us, side="right") - 1
+    after_betrayal = resp_month > p.betrayal_month[owner]
+    mood = p.satisfaction[owner] - 2.0 * after_betrayal + rng.normal(0, 0.6, len(owner))
     nps = np.clip(np.round(7.2 + 1.6 * mood), 0, 10).astype(np.int64)
     csat = np.clip(np.round(3.7 + 0.8 * mood), 1, 5).astype(np.int64)
     has_comment = rng.random(len(owner)) < 0.4
@@ -1031,15 +1029,15 @@ def _contract_tables(
             ),
         }
     )
-    tickets_out = tickets.with_columns(
-        contact_id=contact_ids.gather(tickets["contact_idx"].to_numpy()),
-        ticket_id=_ids("T", np.arange(tickets.height), 8),
+    tickets_out = p.tickets.with_columns(
+        contact_id=contact_ids.gather(p.tickets["contact_idx"].to_numpy()),
+        ticket_id=_ids("T", np.arange(p.tickets.height), 8),
     ).select("ticket_id", "contact_id", "channel", "opened_at", "resolved_at", "status", "topic")
 
-    # orders: amounts in the order's currency, from EUR catalogue prices
-    fx_daily = fx.select("date", pl.col("rate_to_reporting").alias("usd_rate"))
+    # p.orders: amounts in the order's currency, from EUR catalogue prices
+    fx_daily = p.fx.select("date", pl.col("rate_to_reporting").alias("usd_rate"))
     orders_fx = (
-        orders.with_columns(pl.col("ordered_at").dt.date().alias("date"))
+        p.orders.with_columns(pl.col("ordered_at").dt.date().alias("date"))
         .join(fx_daily, on="date", how="left")
         .with_columns(
             pl.when(pl.col("currency") == "USD")
@@ -1048,7 +1046,7 @@ def _contract_tables(
             .alias("rate")
         )
     )
-    lines_local = lines.join(orders_fx.select("order_idx", "rate"), on="order_idx").with_columns(
+    lines_local = p.lines.join(orders_fx.select("order_idx", "rate"), on="order_idx").with_columns(
         (pl.col("unit_price_eur") / pl.col("rate")).round(2).alias("unit_price"),
         pl.when(pl.col("has_cost"))
         .then((pl.col("unit_cost_eur") / pl.col("rate")).round(2))
@@ -1057,7 +1055,7 @@ def _contract_tables(
     amounts = lines_local.group_by("order_idx").agg(
         (pl.col("quantity") * pl.col("unit_price")).sum().round(2).alias("amount")
     )
-    order_ids = _ids("O", orders["order_idx"].to_numpy(), 9)
+    order_ids = _ids("O", p.orders["order_idx"].to_numpy(), 9)
     orders_out = (
         orders_fx.join(amounts, on="order_idx")
         .sort("order_idx")
@@ -1092,29 +1090,13 @@ def _contract_tables(
             "rate",
         ),
         "sales/order_lines": order_lines,
-        "costs/community_costs": costs,
-        "costs/campaigns": campaigns,
-        "reference/fx_rates": fx,
+        "costs/community_costs": p.costs,
+        "costs/campaigns": p.campaigns,
+        "reference/fx_rates": p.fx,
     }
 
 
-def _truth(
-    cfg,
-    tables,
-    members,
-    inbound,
-    orders,
-    lines,
-    fx,
-    engaged,
-    linked,
-    advocate,
-    silent,
-    platform_idx,
-    lapse_month,
-    adv_idx,
-    n_amp,
-):
+def _truth(cfg, tables, p: _Parts):
     contact_ids = tables["crm/contacts"]["contact_id"]
     o = tables["sales/orders"]
     margin_rate = cfg.default_margin_rate
@@ -1132,10 +1114,10 @@ def _truth(
     o = o.join(order_margin, on="order_id", how="left").with_columns(
         (pl.col("amount") * pl.col("rate")).alias("revenue_eur")
     )
-    # engagement start as the pipeline defines it: first inbound activity of a linked contact
-    linked_ids = set(np.flatnonzero(linked).tolist())
+    # engagement start as the pipeline defines it: first p.inbound activity of a p.linked contact
+    linked_ids = set(np.flatnonzero(p.linked).tolist())
     first = (
-        inbound.filter(pl.col("contact_idx").is_not_null())
+        p.inbound.filter(pl.col("contact_idx").is_not_null())
         .group_by("contact_idx")
         .agg(pl.col("created_at").min().alias("engaged_at"), pl.col("platform").first())
         .filter(pl.col("contact_idx").is_in(list(linked_ids)))
@@ -1148,7 +1130,7 @@ def _truth(
     costs = (
         tables["costs/community_costs"]
         .with_columns(pl.col("incurred_on").alias("date"))
-        .join(fx.select("date", pl.col("rate_to_reporting").alias("usd")), on="date", how="left")
+        .join(p.fx.select("date", pl.col("rate_to_reporting").alias("usd")), on="date", how="left")
         .with_columns(
             (
                 pl.col("amount")
@@ -1157,13 +1139,13 @@ def _truth(
         )
     )
     total_cost = float(costs["cost_eur"].sum())
-    for p in (*PLATFORMS, "all"):
-        sel = after if p == "all" else after.filter(pl.col("platform") == p)
+    for plat in (*PLATFORMS, "all"):
+        sel = after if plat == "all" else after.filter(pl.col("platform") == plat)
         inc = sel.filter(pl.col("is_incremental"))
-        per_platform[p] = {
-            "uplift": None if p == "all" else cfg.uplift.get(p, 0.0),
+        per_platform[plat] = {
+            "uplift": None if plat == "all" else cfg.uplift.get(plat, 0.0),
             "engaged_linked_contacts": int(
-                first.height if p == "all" else first.filter(pl.col("platform") == p).height
+                first.height if plat == "all" else first.filter(pl.col("platform") == plat).height
             ),
             "naive_revenue": round(float(sel["revenue_eur"].sum()), 2),
             "naive_margin": round(float(sel["margin_eur"].sum()), 2),
@@ -1175,19 +1157,19 @@ def _truth(
     all_["roi"] = round((all_["incremental_margin"] - total_cost) / total_cost, 4)
     all_["naive_roi"] = round((all_["naive_margin"] - total_cost) / total_cost, 4)
 
-    answered = inbound.filter(pl.col("is_answered"))
+    answered = p.inbound.filter(pl.col("is_answered"))
     window = 72 * 60
     within = answered.filter(pl.col("response_minutes") <= window)
     engaging_accounts = (
-        members.filter(pl.col("activity_id").is_in(inbound["activity_id"].implode()))
+        p.members.filter(pl.col("activity_id").is_in(p.inbound["activity_id"].implode()))
         .select("platform", "account_id")
         .unique()
     )
-    linked_accounts = set((np.flatnonzero(linked) + 100_000_000).astype(str).tolist())
+    linked_accounts = set((np.flatnonzero(p.linked) + 100_000_000).astype(str).tolist())
     unresolved_share = float((~engaging_accounts["account_id"].is_in(list(linked_accounts))).mean())
     lapsed_engagers = int(
         first.filter(
-            pl.col("contact_idx").is_in(np.flatnonzero(lapse_month < cfg.months).tolist())
+            pl.col("contact_idx").is_in(np.flatnonzero(p.lapse_month < cfg.months).tolist())
         ).height
     )
     org, amp = cfg.organic_crisis, cfg.amplified_crisis
@@ -1203,9 +1185,9 @@ def _truth(
         "responsiveness": {
             "answer_rate_planted": cfg.answer_rate,
             "response_median_minutes_planted": cfg.response_median_minutes,
-            "inbound": int(inbound.height),
+            "inbound": int(p.inbound.height),
             "answered_within_window": int(within.height),
-            "answered_share_realised": round(within.height / max(inbound.height, 1), 4),
+            "answered_share_realised": round(within.height / max(p.inbound.height, 1), 4),
             "median_first_response_minutes_realised": round(
                 float(within["response_minutes"].median()), 2
             ),
@@ -1227,7 +1209,7 @@ def _truth(
                 "end": str(amp[0] + timedelta(days=amp[1] - 1)),
                 "planted_revenue_change_pct": 0.0,
                 "amplified": True,
-                "young_accounts": int(n_amp),
+                "young_accounts": int(p.n_amp),
             },
         },
         "identity": {
@@ -1235,18 +1217,20 @@ def _truth(
             "unresolved_engaging_account_share": round(unresolved_share, 4),
             "lapsed_contacts_who_engaged": lapsed_engagers,
         },
-        "advocates": sorted((adv_idx + 100_000_000).astype(str).tolist()),
-        "silent_satisfied_count": int(silent.sum()),
+        "advocates": sorted((p.adv_idx + 100_000_000).astype(str).tolist()),
+        "silent_satisfied_count": int(p.silent.sum()),
     }
     truth_contacts = pl.DataFrame(
         {
             "contact_id": contact_ids,
-            "platform": _masked(np.array(PLATFORMS)[platform_idx], engaged | linked | advocate),
-            "is_engaged": engaged,
-            "is_linked": linked,
-            "is_advocate": advocate,
-            "is_silent_satisfied": silent,
-            "lapse_month": lapse_month,
+            "platform": _masked(
+                np.array(PLATFORMS)[p.platform_idx], p.engaged | p.linked | p.advocate
+            ),
+            "is_engaged": p.engaged,
+            "is_linked": p.linked,
+            "is_advocate": p.advocate,
+            "is_silent_satisfied": p.silent,
+            "lapse_month": p.lapse_month,
         }
     )
     truth_orders = o.select(
