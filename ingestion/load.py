@@ -173,6 +173,16 @@ def _file_prefix(path: Path, limit: int = 2000) -> str:
         return fh.read(limit).decode("utf-8", errors="replace")
 
 
+def loaded_row_counts(paths: StoragePaths) -> dict[str, int]:
+    """Rows loaded so far per entity ("<source>/<entity>"), from the ingest logs."""
+    return {
+        e.qualified: int(
+            read_log(paths, e).filter(pl.col("status") == "loaded")["rows_loaded"].sum() or 0
+        )
+        for e in ENTITIES
+    }
+
+
 def pending_files(landing_dir: Path, paths: StoragePaths) -> list[str]:
     """Landing files not yet seen by ingestion (by path, size and mtime; no hashing)."""
     pending = []

@@ -2,19 +2,20 @@
 
 from dagster import Definitions
 
-from orchestration.assets.dbt import published_mart_names, trustcap_dbt_models
+from orchestration.assets.dbt import trustcap_dbt_models
 from orchestration.assets.ingestion import build_ingestion_assets
 from orchestration.assets.publication import build_publication_asset
 from orchestration.jobs import pipeline_job
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_schedule
 from orchestration.sensors import new_landing_files_sensor
+from trustcap.marts import published_marts
 
 defs = Definitions(
     assets=[
         *build_ingestion_assets(),
         trustcap_dbt_models,
-        build_publication_asset(published_mart_names()),
+        build_publication_asset(published_marts()),
     ],
     jobs=[pipeline_job],
     schedules=[daily_schedule],

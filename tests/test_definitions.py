@@ -30,12 +30,12 @@ def test_definitions_load_with_every_asset_check_schedule_and_sensor():
 
 
 def test_publication_waits_for_every_published_mart():
-    from orchestration.assets.dbt import published_mart_names
     from orchestration.definitions import defs
+    from trustcap.marts import published_marts
 
     pub = defs.resolve_assets_def(AssetKey(["published", "trustcap"]))
     deps = {d.asset_key for d in pub.specs_by_key[AssetKey(["published", "trustcap"])].deps}
-    assert deps == {AssetKey(["marts", name]) for name in published_mart_names()}
+    assert deps == {AssetKey(["marts", name]) for name in published_marts()}
 
 
 def test_the_sensor_requests_a_run_for_new_files_and_skips_when_none(tmp_path):

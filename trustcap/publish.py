@@ -108,6 +108,25 @@ def publish(
     return Publication(final_db, link, row_counts, published_at, publication_id)
 
 
+def explain_empty_marts(
+    row_counts: dict[str, int],
+    requires: dict[str, list[str]],
+    loaded_rows: dict[str, int],
+) -> dict[str, str]:
+    """Why each empty mart is empty: which of the landing entities it needs have no rows."""
+    reasons = {}
+    for mart, n in sorted(row_counts.items()):
+        if n:
+            continue
+        missing = [e for e in requires.get(mart, []) if not loaded_rows.get(e)]
+        reasons[mart] = (
+            f"no rows in landing entit{'y' if len(missing) == 1 else 'ies'} {', '.join(missing)}"
+            if missing
+            else "its inputs have rows, but none qualifies (see the mart's description)"
+        )
+    return reasons
+
+
 def _prune_old_versions(published_dir: Path, keep: set[Path | None]) -> None:
     keep_resolved = {p.resolve() for p in keep if p is not None}
     for folder in published_dir.glob("parquet-*"):

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.load import StoragePaths, loaded_row_counts, unknown_landing_files
+from trustcap.marts import published_marts
+from trustcap.publish import explain_empty_marts
 from trustcap.settings import Settings
 
 
@@ -73,11 +76,15 @@ def build_summary(settings: Settings) -> str:
                     f"{p[2]:,} active authors, {p[3]:,} peer-to-peer replies, "
                     f"{followers} followers (vanity)"
                 )
-            counts = con.execute(
-                "select table_name, estimated_size from duckdb_tables() "
-                "where schema_name = 'marts' and table_name <> 'publication_info' order by 1"
-            ).fetchall()
+            marts = published_marts()
+            counts = [
+                (t, con.execute(f"select count(*) from marts.{t}").fetchone()[0]) for t in marts
+            ]
             lines.append("Marts: " + ", ".join(f"{t} ({n:,} rows)" for t, n in counts))
+            paths = StoragePaths(settings.raw_dir, settings.quarantine_dir, settings.ingest_log_dir)
+            empty = explain_empty_marts(dict(counts), marts, loaded_row_counts(paths))
+            for mart, reason in empty.items():
+                lines.append(f"  {mart} is empty: {reason}")
         finally:
             con.close()
     q = quarantine_counts(settings)
@@ -91,8 +98,6 @@ def build_summary(settings: Settings) -> str:
         )
     else:
         lines.append("Quarantine: nothing quarantined")
-    from ingestion.load import unknown_landing_files
-
     strays = unknown_landing_files(settings.landing_dir)
     if strays:
         shown = ", ".join(p.relative_to(settings.landing_dir).as_posix() for p in strays[:5])

@@ -36,13 +36,3 @@ def trustcap_dbt_models(
 ):
     s = settings.get()
     yield from dbt.cli(["build", "--vars", json.dumps(s.dbt_vars())], context=context).stream()
-
-
-def published_mart_names() -> list[str]:
-    """Models tagged `published` (everything under models/marts), from the manifest."""
-    manifest = json.loads(dbt_project.manifest_path.read_text())
-    return sorted(
-        node["name"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and "published" in node.get("tags", [])
-    )

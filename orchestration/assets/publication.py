@@ -2,11 +2,15 @@
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 
+from ingestion.load import loaded_row_counts
+from orchestration.assets.ingestion import storage_paths
 from orchestration.resources import SettingsResource
-from trustcap.publish import publish
+from trustcap.publish import explain_empty_marts, publish
 
 
-def build_publication_asset(mart_names: list[str]) -> AssetsDefinition:
+def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
+    mart_names = list(marts)
+
     @asset(
         key=AssetKey(["published", "trustcap"]),
         group_name="publication",
@@ -25,8 +29,12 @@ def build_publication_asset(mart_names: list[str]) -> AssetsDefinition:
         s = settings.get()
         result = publish(s.warehouse_path, s.published_dir, mart_names, run_id=context.run.run_id)
         context.log.info(f"published {len(mart_names)} marts to {result.path}")
+        empty = explain_empty_marts(result.row_counts, marts, loaded_row_counts(storage_paths(s)))
+        for mart, reason in empty.items():
+            context.log.warning(f"{mart} is empty: {reason}")
         return MaterializeResult(
             metadata={
+                "empty_marts": empty,
                 "path": str(result.path),
                 "parquet_dir": str(result.parquet_dir),
                 "publication_id": result.publication_id,

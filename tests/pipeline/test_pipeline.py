@@ -239,3 +239,25 @@ def test_the_landing_copy_helper_keeps_modification_times(ran, tmp_path):
     src = sorted(ran.settings.landing_dir.rglob("*.csv"))[0]
     dst = other.settings.landing_dir / src.relative_to(ran.settings.landing_dir)
     assert src.stat().st_mtime == dst.stat().st_mtime
+
+
+def test_a_landing_folder_with_only_some_entities_runs_and_explains_empty_marts(ran, tmp_path):
+    landing = tmp_path / "landing"
+    for source in ("crm", "sales"):
+        shutil.copytree(ran.settings.landing_dir / source, landing / source)
+    from tests.pipeline.conftest import PipelineWorld, settings_for
+
+    pw = PipelineWorld(tmp_path, settings_for(landing, tmp_path / "warehouse"), ran.truth, None)
+    result = pw.run()
+    assert result.success
+    published = [
+        e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.materialization.asset_key.path == ["published", "trustcap"]
+    ]
+    empty = published[0]["empty_marts"].value
+    assert empty["responsiveness_daily"] == "no rows in landing entity social/activities"
+    con = pw.warehouse()
+    orders = con.execute("select count(*) from intermediate.int_orders_converted").fetchone()[0]
+    con.close()
+    assert orders == ran.world.tables["sales/orders"].height

@@ -99,3 +99,17 @@ def test_a_reader_keeps_querying_while_a_new_publication_is_swapped_in(tmp_path)
     con = duckdb.connect(str(pub.path), read_only=True)
     assert con.execute("select max(v) from marts.a").fetchone()[0] == 3
     con.close()
+
+
+def test_empty_marts_are_explained_by_their_missing_inputs():
+    from trustcap.publish import explain_empty_marts
+
+    reasons = explain_empty_marts(
+        {"a": 0, "b": 0, "c": 5},
+        {"a": ["social/activities"], "b": ["crm/contacts"], "c": ["crm/contacts"]},
+        {"social/activities": 0, "crm/contacts": 10},
+    )
+    assert reasons == {
+        "a": "no rows in landing entity social/activities",
+        "b": "its inputs have rows, but none qualifies (see the mart's description)",
+    }
