@@ -257,7 +257,15 @@ def test_a_landing_folder_with_only_some_entities_runs_and_explains_empty_marts(
     ]
     empty = published[0]["empty_marts"].value
     assert empty["responsiveness_daily"] == "no rows in landing entity social/activities"
-    con = pw.warehouse()
-    orders = con.execute("select count(*) from intermediate.int_orders_converted").fetchone()[0]
-    con.close()
-    assert orders == ran.world.tables["sales/orders"].height
+
+    def order_count(world):
+        con = world.warehouse()
+        try:
+            return con.execute("select count(*) from intermediate.int_orders_converted").fetchone()[
+                0
+            ]
+        finally:
+            con.close()
+
+    # the same landing files as the full run's, whatever other tests dropped there
+    assert order_count(pw) == order_count(ran) > 0
