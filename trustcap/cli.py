@@ -116,6 +116,24 @@ def run_pipeline(settings: Settings):
         )
 
 
+def step_timings(run_id: str) -> list[tuple[str, float]]:
+    """Wall time of each step of a run, from the instance's event log."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    starts: dict[str, float] = {}
+    out: list[tuple[str, float]] = []
+    with DagsterInstance.get() as instance:
+        for entry in instance.all_logs(run_id):
+            event = entry.dagster_event
+            if event is None or event.step_key is None:
+                continue
+            if event.event_type == DagsterEventType.STEP_START:
+                starts[event.step_key] = entry.timestamp
+            elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+                out.append((event.step_key, entry.timestamp - starts.get(event.step_key, 0.0)))
+    return out
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from trustcap.summary import build_summary
 
@@ -138,6 +156,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         _say(build_summary(settings))
         return 1
     _say(f"\nRun succeeded in {elapsed:.0f}s (run id {result.run_id}).")
+    timings = step_timings(result.run_id)
+    ingest = sum(t for k, t in timings if k.startswith("raw__"))
+    others = ", ".join(f"{k} {t:.1f}s" for k, t in timings if not k.startswith("raw__"))
+    _say(f"Steps: ingestion {ingest:.1f}s (12 entities), {others}")
     _say(build_summary(settings))
     return 0
 
