@@ -37,8 +37,7 @@ class Setting:
     doc: str
 
 
-# The documented settings. README's settings table is generated from this list
-# (see `trustcap settings`), so the two cannot drift apart.
+# The documented settings; `trustcap settings` prints them with the values in force.
 SETTINGS: tuple[Setting, ...] = (
     Setting("TC_LANDING_DIR", "data/landing", "Landing root: <root>/<source>/<entity>/<file>."),
     Setting(

@@ -11,32 +11,19 @@ page_metrics as (
 -- every activity counted once for its platform and once for 'all'
 scoped as (
     select
-        period,
-        platform as scope,
-        platform,
-        account_id,
-        contact_id,
-        activity_type,
-        is_brand_author,
-        is_brand_post,
-        is_brand_reply,
-        is_inbound,
-        is_peer_to_peer_reply
+        activities.period,
+        {{ scope_of('activities.platform') }} as scope,
+        activities.platform,
+        activities.account_id,
+        activities.contact_id,
+        activities.activity_type,
+        activities.is_brand_author,
+        activities.is_brand_post,
+        activities.is_brand_reply,
+        activities.is_inbound,
+        activities.is_peer_to_peer_reply
     from activities
-    union all
-    select
-        period,
-        'all' as scope,
-        platform,
-        account_id,
-        contact_id,
-        activity_type,
-        is_brand_author,
-        is_brand_post,
-        is_brand_reply,
-        is_inbound,
-        is_peer_to_peer_reply
-    from activities
+    cross join {{ platform_scopes() }}
 ),
 
 -- members: non-brand authors of something other than a reaction (a like is vanity)

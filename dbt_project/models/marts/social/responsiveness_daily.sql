@@ -6,18 +6,12 @@ inbound as (
 
 scoped as (
     select
-        created_on,
-        platform,
-        is_answered,
-        first_response_minutes
+        inbound.created_on,
+        {{ scope_of('inbound.platform') }} as platform,
+        inbound.is_answered,
+        inbound.first_response_minutes
     from inbound
-    union all
-    select
-        created_on,
-        'all' as platform,
-        is_answered,
-        first_response_minutes
-    from inbound
+    cross join {{ platform_scopes() }}
 ),
 
 aggregated as (
