@@ -2,9 +2,10 @@
 
 from dagster import Definitions
 
-from orchestration.assets.dbt import trustcap_dbt_models
+from orchestration.assets.dbt import trustcap_dbt_after_analytics, trustcap_dbt_models
 from orchestration.assets.ingestion import build_ingestion_assets
 from orchestration.assets.publication import build_publication_asset
+from orchestration.assets.roi import roi_estimates
 from orchestration.jobs import pipeline_job
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_schedule
@@ -15,6 +16,8 @@ defs = Definitions(
     assets=[
         *build_ingestion_assets(),
         trustcap_dbt_models,
+        roi_estimates,
+        trustcap_dbt_after_analytics,
         build_publication_asset(published_marts()),
     ],
     jobs=[pipeline_job],

@@ -194,6 +194,8 @@ def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
         "TC_REPORTING_CURRENCY": settings.reporting_currency,
         "TC_DEFAULT_MARGIN_RATE": settings.default_margin_rate,
         "TC_ANSWER_WINDOW_HOURS": settings.answer_window_hours,
+        "TC_ENGAGEMENT_RULE": settings.engagement_rule,
+        "TC_ROI_MIN_PRE_MONTHS": settings.roi_min_pre_months,
         "TC_DEMO_SEED": settings.demo_seed,
         "TC_DEMO_SCALE": settings.demo_scale,
         "DAGSTER_HOME": settings.dagster_home,

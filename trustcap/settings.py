@@ -54,6 +54,17 @@ SETTINGS: tuple[Setting, ...] = (
         "72",
         "An inbound activity counts as answered if the brand replied within this many hours.",
     ),
+    Setting(
+        "TC_ENGAGEMENT_RULE",
+        "first_inbound",
+        "Engagement start: first_inbound (first activity addressed to the brand) or "
+        "first_answered (first one the brand answered within the window).",
+    ),
+    Setting(
+        "TC_ROI_MIN_PRE_MONTHS",
+        "6",
+        "Months of history a cohort needs before engaging for its effect to be estimated.",
+    ),
     Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
     Setting(
         "TC_DEMO_SCALE",
@@ -68,6 +79,13 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+ENGAGEMENT_RULES = ("first_inbound", "first_answered")
+
+
+def _choice(raw: str, env_name: str, allowed: tuple[str, ...]) -> str:
+    if raw not in allowed:
+        raise SettingsError(f"{env_name}={raw!r} must be one of {', '.join(allowed)}")
+    return raw
 
 
 def _path(raw: str | None, default: str, env_name: str) -> Path:
@@ -110,6 +128,8 @@ class Settings:
     reporting_currency: str = "EUR"
     default_margin_rate: float = 0.35
     answer_window_hours: float = 72.0
+    engagement_rule: str = "first_inbound"
+    roi_min_pre_months: int = 6
     demo_seed: int = 7
     demo_scale: float = 1.0
     dagster_home: Path = field(default=Path())
@@ -146,6 +166,10 @@ class Settings:
             answer_window_hours=_float(
                 get("TC_ANSWER_WINDOW_HOURS"), "TC_ANSWER_WINDOW_HOURS", 0.01, 24.0 * 365
             ),
+            engagement_rule=_choice(
+                get("TC_ENGAGEMENT_RULE"), "TC_ENGAGEMENT_RULE", ENGAGEMENT_RULES
+            ),
+            roi_min_pre_months=_int(get("TC_ROI_MIN_PRE_MONTHS"), "TC_ROI_MIN_PRE_MONTHS", 1),
             demo_seed=_int(get("TC_DEMO_SEED"), "TC_DEMO_SEED", 0),
             demo_scale=_float(get("TC_DEMO_SCALE"), "TC_DEMO_SCALE", 0.001, 10_000.0),
             dagster_home=dagster_home,
@@ -167,6 +191,11 @@ class Settings:
     @property
     def ingest_log_dir(self) -> Path:
         return self.warehouse_dir / "ingest_log"
+
+    @property
+    def analytics_dir(self) -> Path:
+        """Results of the Python analytics (estimators), read back by dbt."""
+        return self.warehouse_dir / "analytics"
 
     @property
     def published_dir(self) -> Path:
@@ -193,6 +222,9 @@ class Settings:
             "raw_dir": self.raw_dir.as_posix(),
             "quarantine_dir": self.quarantine_dir.as_posix(),
             "ingest_log_dir": self.ingest_log_dir.as_posix(),
+            "analytics_dir": self.analytics_dir.as_posix(),
+            "engagement_rule": self.engagement_rule,
+            "roi_min_pre_months": self.roi_min_pre_months,
         }
 
     def dbt_env(self) -> dict[str, str]:
@@ -210,4 +242,6 @@ class Settings:
         os.environ["TC_REPORTING_CURRENCY"] = self.reporting_currency
         os.environ["TC_DEFAULT_MARGIN_RATE"] = repr(self.default_margin_rate)
         os.environ["TC_ANSWER_WINDOW_HOURS"] = repr(self.answer_window_hours)
+        os.environ["TC_ENGAGEMENT_RULE"] = self.engagement_rule
+        os.environ["TC_ROI_MIN_PRE_MONTHS"] = str(self.roi_min_pre_months)
         os.environ["DAGSTER_HOME"] = self.dagster_home.as_posix()

@@ -10,6 +10,17 @@
                 raw_relation_sql('raw', src.name, var('raw_dir') ~ '/' ~ src.meta.raw_path ~ '/*.parquet')
             ) -%}
         {%- endfor -%}
+        {#- analytics results (Python estimators) may not exist yet: then an empty
+            relation with the declared columns, so every model still builds -#}
+        {%- for src in graph.sources.values() if src.source_name == 'analytics' -%}
+            {%- set path = var('analytics_dir') ~ '/' ~ src.name ~ '.parquet' -%}
+            {%- set found = run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0] -%}
+            {%- if found -%}
+                {%- do statements.append(raw_relation_sql('analytics', src.name, path)) -%}
+            {%- else -%}
+                {%- do statements.append(empty_relation_sql('analytics', src.name, src.columns)) -%}
+            {%- endif -%}
+        {%- endfor -%}
         {%- do statements.append(
             raw_relation_sql('quarantine', 'quarantined_rows', var('quarantine_dir') ~ '/**/*.parquet')
         ) -%}
@@ -34,4 +45,14 @@
     create schema if not exists {{ schema }};
     drop table if exists {{ schema }}.{{ name }};
     create table {{ schema }}.{{ name }} using parquet location '{{ glob | replace("/*.parquet", "") | replace("/**/*.parquet", "") }}'
+{% endmacro %}
+
+{% macro empty_relation_sql(schema, name, columns) %}
+    create schema if not exists {{ schema }};
+    create or replace view {{ schema }}.{{ name }} as
+    select
+    {%- for col in columns.values() %}
+        cast(null as {{ col.data_type }}) as {{ col.name }}{{ "," if not loop.last }}
+    {%- endfor %}
+    where false
 {% endmacro %}

@@ -18,3 +18,6 @@
 {% macro spark__last_value_ignore_nulls(expr) %}last({{ expr }}, true){% endmacro %}
 
 {% macro month_of(expr) %}cast(date_trunc('month', {{ expr }}) as date){% endmacro %}
+
+{#- ROI = (margin - cost) / cost; null, not a division error, when there is no cost -#}
+{% macro roi(margin, cost) %}case when {{ cost }} > 0 then ({{ margin }} - {{ cost }}) / {{ cost }} end{% endmacro %}

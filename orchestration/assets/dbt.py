@@ -26,13 +26,35 @@ class TrustcapTranslator(DagsterDbtTranslator):
         return dbt_resource_props["fqn"][1]  # staging | intermediate | marts
 
 
+# Models downstream of the Python analytics' results run in a second dbt step,
+# after the estimators: dbt -> analytics (Python) -> dbt.
+AFTER_ANALYTICS = "source:analytics+"
+
+
+def _build(context: AssetExecutionContext, dbt: DbtCliResource, settings: SettingsResource):
+    s = settings.get()
+    yield from dbt.cli(["build", "--vars", json.dumps(s.dbt_vars())], context=context).stream()
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
+    exclude=AFTER_ANALYTICS,
     dagster_dbt_translator=TrustcapTranslator(),
 )
 def trustcap_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, settings: SettingsResource
 ):
-    s = settings.get()
-    yield from dbt.cli(["build", "--vars", json.dumps(s.dbt_vars())], context=context).stream()
+    yield from _build(context, dbt, settings)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=AFTER_ANALYTICS,
+    dagster_dbt_translator=TrustcapTranslator(),
+)
+def trustcap_dbt_after_analytics(
+    context: AssetExecutionContext, dbt: DbtCliResource, settings: SettingsResource
+):
+    yield from _build(context, dbt, settings)

@@ -48,9 +48,14 @@ class WorldConfig:
     uplift: dict[str, float] = field(
         default_factory=lambda: {"twitter": 0.35, "instagram": 0.15, "facebook": 0.0}
     )
-    cost_scale: float = 1.0  # multiplies every cost line (costs also scale with `scale`)
+    cost_scale: float = 0.6  # multiplies every cost line (costs also scale with `scale`)
     share_social: float = 0.45
     share_linked: float = 0.85  # of contacts with a social account
+    # monthly lapse hazard after an unanswered complaint or an unresolved ticket
+    betrayal_lapse_hazard: float = 0.12
+    # set False for a world where unanswered complaints cost nothing, so a platform
+    # without uplift has a true effect of exactly zero
+    complaints_cost_customers: bool = True
     answer_rate: float = 0.78
     response_median_minutes: float = 95.0
     response_sigma: float = 1.1
@@ -439,34 +444,50 @@ def generate(config: WorldConfig | None = None) -> World:
     complaints = inbound.filter(
         (pl.col("polarity") == -1) & ~pl.col("is_answered") & pl.col("contact_idx").is_not_null()
     )
-    first_betrayal = np.full(n, np.iinfo(np.int64).max)
+    never = np.iinfo(np.int64).max
+    complaint_betrayal = np.full(n, never)
     if complaints.height:
         cb = complaints.group_by("contact_idx").agg(pl.col("created_at").min())
-        first_betrayal[cb["contact_idx"].to_numpy()] = cb["created_at"].cast(pl.Int64).to_numpy()
+        complaint_betrayal[cb["contact_idx"].to_numpy()] = (
+            cb["created_at"].cast(pl.Int64).to_numpy()
+        )
     tickets = _tickets(cfg, rng, n, created_us, satisfaction, start_us, end_us)
+    ticket_betrayal = np.full(n, never)
     unresolved = tickets.filter(pl.col("status") == "closed_unresolved")
     if unresolved.height:
         ub = unresolved.group_by("contact_idx").agg(pl.col("opened_at").min())
-        idx = ub["contact_idx"].to_numpy()
-        first_betrayal[idx] = np.minimum(
-            first_betrayal[idx], ub["opened_at"].cast(pl.Int64).to_numpy() + 7 * DAY
+        ticket_betrayal[ub["contact_idx"].to_numpy()] = (
+            ub["opened_at"].cast(pl.Int64).to_numpy() + 7 * DAY
         )
-    betrayal_month = np.where(
-        first_betrayal < end_us,
-        np.searchsorted(month_starts, first_betrayal, side="right") - 1,
-        cfg.months + 10,
-    )
+
+    def month_of(ts: np.ndarray) -> np.ndarray:
+        return np.where(
+            ts < end_us, np.searchsorted(month_starts, ts, side="right") - 1, cfg.months + 10
+        )
+
+    if not cfg.complaints_cost_customers:
+        complaint_betrayal = np.full(n, never)
+    betrayal_month = month_of(np.minimum(complaint_betrayal, ticket_betrayal))
+    ticket_betrayal_month = month_of(ticket_betrayal)
 
     # ---------------------------------------------------------------- lapse and orders
     hazard = np.clip(0.022 * np.exp(-0.45 * satisfaction), 0.002, 0.2)
     hazard = np.where(silent, 0.004, hazard)
     already_lapsed = pre_existing & (rng.random(n) < 0.15) & ~silent & ~advocate
     lapse0 = np.maximum(created_month, 0) + rng.geometric(hazard) - 1
-    lapse_b = betrayal_month + rng.geometric(0.12, n)
-    lapse_month = np.where(already_lapsed, -1, np.minimum(lapse0, lapse_b))
+    after_betrayal = rng.geometric(cfg.betrayal_lapse_hazard, n)
+    lapse_month = np.where(already_lapsed, -1, np.minimum(lapse0, betrayal_month + after_betrayal))
+    # the same customer had no unanswered complaint (common random numbers): what an
+    # unanswered complaint - part of engaging - cost is a causal effect of engagement too
+    lapse_without_complaint = np.where(
+        already_lapsed, -1, np.minimum(lapse0, ticket_betrayal_month + after_betrayal)
+    )
 
     months = np.arange(cfg.months)
     alive = (months[None, :] >= created_month[:, None]) & (months[None, :] < lapse_month[:, None])
+    alive_cf = (months[None, :] >= created_month[:, None]) & (
+        months[None, :] < lapse_without_complaint[:, None]
+    )
     base_rate = 0.11 * value
     lam0 = base_rate[:, None] * SEASON[cal_month][None, :] * alive
     uplift = np.array([cfg.uplift.get(p, 0.0) for p in PLATFORMS])[platform_idx]
@@ -474,7 +495,14 @@ def generate(config: WorldConfig | None = None) -> World:
     lam_x = lam0 * (uplift[:, None] * treated)
     n0 = rng.poisson(lam0)
     nx = rng.poisson(lam_x)
-    orders, lines = _orders(cfg, rng, n0, nx, month_starts, org_start_us, country)
+    lam_lost = (
+        base_rate[:, None]
+        * SEASON[cal_month][None, :]
+        * (alive_cf & ~alive)
+        * (1 + uplift[:, None] * treated)
+    )
+    n_lost = rng.poisson(lam_lost)
+    orders, lines = _orders(cfg, rng, n0, nx, n_lost, month_starts, org_start_us, country)
 
     fx = _fx_rates(cfg, rng)
     costs = _costs(cfg, rng, campaigns, month_starts)
@@ -514,6 +542,12 @@ def generate(config: WorldConfig | None = None) -> World:
     )
     tables = _contract_tables(cfg, rng, parts)
     truth, truth_tables = _truth(cfg, tables, parts)
+    # orders an unanswered complaint prevented exist only in the truth
+    landed = tables["sales/orders"].filter(~pl.col("is_lost_to_complaint"))
+    tables["sales/orders"] = landed
+    tables["sales/order_lines"] = tables["sales/order_lines"].filter(
+        pl.col("order_id").is_in(landed["order_id"].implode())
+    )
     return World(cfg, tables, truth, truth_tables)
 
 
@@ -721,14 +755,16 @@ def _tickets(cfg, rng, n, created_us, satisfaction, start_us, end_us):
     )
 
 
-def _orders(cfg, rng, n0, nx, month_starts, crisis_start_us, country):
+def _orders(cfg, rng, n0, nx, n_lost, month_starts, crisis_start_us, country):
+    """Orders of each contact-month cell: n0 baseline, nx caused by engagement, and
+    n_lost that an unanswered complaint prevented (truth only, never landed)."""
     n, months = n0.shape
-    cells = np.repeat(np.arange(n * months), (n0 + nx).ravel())
-    # within each cell the first n0 orders are baseline, the rest incremental
-    counts = (n0 + nx).ravel()
+    counts = (n0 + nx + n_lost).ravel()
+    cells = np.repeat(np.arange(n * months), counts)
     first_of_cell = np.repeat(np.cumsum(counts) - counts, counts)
     rank = np.arange(len(cells)) - first_of_cell
-    extra_flag = rank >= n0.ravel()[cells]
+    extra_flag = (rank >= n0.ravel()[cells]) & (rank < (n0 + nx).ravel()[cells])
+    lost_flag = rank >= (n0 + nx).ravel()[cells]
     contact = cells // months
     month = cells % months
     span = month_starts[month + 1] - month_starts[month]
@@ -741,7 +777,8 @@ def _orders(cfg, rng, n0, nx, month_starts, crisis_start_us, country):
     )
     keep = ~lost
     contact, ts, extra_flag = contact[keep], ts[keep], extra_flag[keep]
-    m = len(contact)
+    lost_flag = lost_flag[keep]
+    m = int((~lost_flag).sum())
     # guest orders (no contact)
     n_guest = m // 20
     g_ts = month_starts[0] + (rng.random(n_guest) * (month_starts[-1] - month_starts[0])).astype(
@@ -750,8 +787,10 @@ def _orders(cfg, rng, n0, nx, month_starts, crisis_start_us, country):
     contact_all = np.concatenate([contact, np.full(n_guest, -1)])
     ts_all = np.concatenate([ts, g_ts])
     extra_all = np.concatenate([extra_flag, np.zeros(n_guest, bool)])
+    lost_all = np.concatenate([lost_flag, np.zeros(n_guest, bool)])
     order_ix = np.argsort(ts_all, kind="stable")
     contact_all, ts_all, extra_all = contact_all[order_ix], ts_all[order_ix], extra_all[order_ix]
+    lost_all = lost_all[order_ix]
     m = len(contact_all)
     currency = np.where(
         (contact_all >= 0) & (country[np.maximum(contact_all, 0)] == "US"), "USD", "EUR"
@@ -767,6 +806,7 @@ def _orders(cfg, rng, n0, nx, month_starts, crisis_start_us, country):
             "status": status,
             "channel": channel,
             "is_incremental": extra_all,
+            "is_lost_to_complaint": lost_all,
         }
     )
     # lines: price in EUR from a catalogue, converted to the order currency later
@@ -1087,6 +1127,7 @@ def _contract_tables(cfg, rng, p: _Parts):
             "status",
             "channel",
             "is_incremental",
+            "is_lost_to_complaint",
             "rate",
         ),
         "sales/order_lines": order_lines,
@@ -1142,15 +1183,24 @@ def _truth(cfg, tables, p: _Parts):
     for plat in (*PLATFORMS, "all"):
         sel = after if plat == "all" else after.filter(pl.col("platform") == plat)
         inc = sel.filter(pl.col("is_incremental"))
+        lost = sel.filter(pl.col("is_lost_to_complaint"))
+        landed = sel.filter(~pl.col("is_lost_to_complaint"))
         per_platform[plat] = {
             "uplift": None if plat == "all" else cfg.uplift.get(plat, 0.0),
             "engaged_linked_contacts": int(
                 first.height if plat == "all" else first.filter(pl.col("platform") == plat).height
             ),
-            "naive_revenue": round(float(sel["revenue_eur"].sum()), 2),
-            "naive_margin": round(float(sel["margin_eur"].sum()), 2),
-            "incremental_revenue": round(float(inc["revenue_eur"].sum()), 2),
-            "incremental_margin": round(float(inc["margin_eur"].sum()), 2),
+            "naive_revenue": round(float(landed["revenue_eur"].sum()), 2),
+            "naive_margin": round(float(landed["margin_eur"].sum()), 2),
+            # caused by engaging: the uplift's extra orders minus the orders an
+            # unanswered complaint cost
+            "incremental_revenue": round(
+                float(inc["revenue_eur"].sum() - lost["revenue_eur"].sum()), 2
+            ),
+            "incremental_margin": round(
+                float(inc["margin_eur"].sum() - lost["margin_eur"].sum()), 2
+            ),
+            "lost_to_unanswered_complaints": round(float(lost["revenue_eur"].sum()), 2),
         }
     per_platform["all"]["cost"] = round(total_cost, 2)
     all_ = per_platform["all"]
@@ -1179,7 +1229,7 @@ def _truth(cfg, tables, p: _Parts):
         },
         "window": {"start": str(cfg.start), "months": cfg.months},
         "contacts": len(contact_ids),
-        "orders": int(o.height),
+        "orders": int(o.filter(~pl.col("is_lost_to_complaint")).height),
         "activities": int(tables["social/activities"].height),
         "roi": per_platform,
         "responsiveness": {
@@ -1220,6 +1270,9 @@ def _truth(cfg, tables, p: _Parts):
         "advocates": sorted((p.adv_idx + 100_000_000).astype(str).tolist()),
         "silent_satisfied_count": int(p.silent.sum()),
     }
+    engaged_at = first.select(
+        "contact_id", "engaged_at", pl.col("platform").alias("engaged_platform")
+    )
     truth_contacts = pl.DataFrame(
         {
             "contact_id": contact_ids,
@@ -1233,7 +1286,15 @@ def _truth(cfg, tables, p: _Parts):
             "lapse_month": p.lapse_month,
         }
     )
+    truth_contacts = truth_contacts.join(engaged_at, on="contact_id", how="left")
     truth_orders = o.select(
-        "order_id", "contact_id", "is_incremental", "revenue_eur", "margin_eur", "status"
+        "order_id",
+        "contact_id",
+        "ordered_at",
+        "is_incremental",
+        "is_lost_to_complaint",
+        "revenue_eur",
+        "margin_eur",
+        "status",
     )
     return truth, {"contacts": truth_contacts, "orders": truth_orders}

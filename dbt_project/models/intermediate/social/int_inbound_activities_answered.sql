@@ -26,6 +26,7 @@ measured as (
         inbound.account_id,
         inbound.contact_id,
         inbound.activity_type,
+        inbound.parent_id,
         inbound.created_at,
         inbound.created_on,
         inbound.period,

@@ -1,0 +1,83 @@
+with
+
+campaigns as (
+    select * from {{ ref('stg_costs__campaigns') }}
+),
+
+costs as (
+    select * from {{ ref('int_community_costs_allocated') }}
+),
+
+engagements as (
+    select * from {{ ref('int_engagements_covered') }}
+),
+
+naive as (
+    select * from {{ ref('int_naive_revenues_monthly') }}
+),
+
+effects as (
+    select * from {{ ref('stg_analytics__roi_incremental_campaign') }}
+),
+
+campaign_costs as (
+    select
+        campaign_id,
+        sum(cost) as cost
+    from costs
+    where campaign_id is not null
+    group by campaign_id
+),
+
+campaign_engagements as (
+    select
+        campaign_id,
+        count(*) as engaged_customers
+    from engagements
+    where campaign_id is not null
+    group by campaign_id
+),
+
+campaign_naive as (
+    select
+        campaign_id,
+        sum(naive_revenue) as naive_revenue,
+        sum(naive_margin) as naive_margin
+    from naive
+    where campaign_id is not null
+    group by campaign_id
+),
+
+final as (
+    select
+        campaigns.campaign_id,
+        campaigns.name,
+        campaigns.platform,
+        campaigns.started_on,
+        campaigns.ended_on,
+        coalesce(campaign_costs.cost, 0) as cost,
+        coalesce(campaign_engagements.engaged_customers, 0) as engaged_customers,
+        coalesce(campaign_naive.naive_revenue, 0) as naive_revenue,
+        effects.incremental_revenue,
+        effects.incremental_revenue_low,
+        effects.incremental_revenue_high,
+        effects.incremental_margin,
+        {{ roi('coalesce(campaign_naive.naive_margin, 0)', 'campaign_costs.cost') }} as naive_roi,
+        {{ roi('effects.incremental_margin', 'campaign_costs.cost') }} as roi,
+        {{ roi('effects.incremental_margin_low', 'campaign_costs.cost') }} as roi_low,
+        {{ roi('effects.incremental_margin_high', 'campaign_costs.cost') }} as roi_high,
+        coalesce(effects.is_pooled_with_platform, false) as is_pooled_with_platform,
+        case
+            when effects.is_pooled_with_platform
+                then 'not estimated: too few engaged contacts (pooled with its platform)'
+            when effects.campaign_id is null then 'not estimated: no covered engagement'
+            else effects.method
+        end as method
+    from campaigns
+    left join campaign_costs on campaigns.campaign_id = campaign_costs.campaign_id
+    left join campaign_engagements on campaigns.campaign_id = campaign_engagements.campaign_id
+    left join campaign_naive on campaigns.campaign_id = campaign_naive.campaign_id
+    left join effects on campaigns.campaign_id = effects.campaign_id
+)
+
+select * from final

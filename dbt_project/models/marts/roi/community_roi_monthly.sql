@@ -1,0 +1,165 @@
+with
+
+costs as (
+    select * from {{ ref('int_community_costs_allocated') }}
+),
+
+engagements as (
+    select * from {{ ref('int_engagements_covered') }}
+),
+
+naive as (
+    select * from {{ ref('int_naive_revenues_monthly') }}
+),
+
+effects as (
+    select * from {{ ref('stg_analytics__roi_incremental_monthly') }}
+),
+
+estimate_window as (
+    select
+        min(window_start) as window_start,
+        max(window_end) as window_end
+    from effects
+),
+
+costs_scoped as (
+    select
+        costs.period,
+        {{ scope_of('costs.platform') }} as platform,
+        sum(costs.cost) as cost
+    from costs
+    cross join {{ platform_scopes() }}
+    group by 1, 2
+),
+
+new_engagements as (
+    select
+        engagements.engaged_period as period,
+        {{ scope_of('engagements.platform') }} as platform,
+        count(*) as newly_engaged_customers
+    from engagements
+    cross join {{ platform_scopes() }}
+    group by 1, 2
+),
+
+naive_scoped as (
+    select
+        naive.period,
+        {{ scope_of('naive.platform') }} as platform,
+        sum(naive.naive_revenue) as naive_revenue,
+        sum(naive.naive_margin) as naive_margin
+    from naive
+    cross join {{ platform_scopes() }}
+    group by 1, 2
+),
+
+grid as (
+    select
+        period,
+        platform
+    from costs_scoped
+    union
+    select
+        period,
+        platform
+    from naive_scoped
+    union
+    select
+        period,
+        platform
+    from effects
+    union
+    select
+        period,
+        platform
+    from new_engagements
+),
+
+joined as (
+    select
+        grid.period,
+        grid.platform,
+        coalesce(costs_scoped.cost, 0) as cost,
+        coalesce(new_engagements.newly_engaged_customers, 0) as newly_engaged_customers,
+        case
+            when grid.period >= estimate_window.window_start
+                then coalesce(naive_scoped.naive_revenue, 0)
+        end as naive_revenue,
+        case
+            when grid.period >= estimate_window.window_start
+                then coalesce(naive_scoped.naive_margin, 0)
+        end as naive_margin,
+        case
+            when grid.period >= estimate_window.window_start
+                then coalesce(effects.incremental_revenue, 0)
+        end as incremental_revenue,
+        case
+            when grid.period >= estimate_window.window_start
+                then coalesce(effects.incremental_revenue_low, 0)
+        end as incremental_revenue_low,
+        case
+            when grid.period >= estimate_window.window_start
+                then coalesce(effects.incremental_revenue_high, 0)
+        end as incremental_revenue_high,
+        case
+            when grid.period >= estimate_window.window_start
+                then coalesce(effects.incremental_margin, 0)
+        end as incremental_margin,
+        case
+            when grid.period >= estimate_window.window_start
+                then coalesce(effects.incremental_margin_low, 0)
+        end as incremental_margin_low,
+        case
+            when grid.period >= estimate_window.window_start
+                then coalesce(effects.incremental_margin_high, 0)
+        end as incremental_margin_high,
+        effects.control_customers,
+        coalesce(
+            effects.method,
+            case
+                when estimate_window.window_start is null then 'not estimated: no identified cohort'
+                when grid.period < estimate_window.window_start
+                    then 'not estimated: before the covered window'
+                else 'poisson_did_contact_month_fe'
+            end
+        ) as method
+    from grid
+    cross join estimate_window
+    left join costs_scoped
+        on grid.period = costs_scoped.period and grid.platform = costs_scoped.platform
+    left join new_engagements
+        on grid.period = new_engagements.period and grid.platform = new_engagements.platform
+    left join naive_scoped
+        on grid.period = naive_scoped.period and grid.platform = naive_scoped.platform
+    left join effects
+        on grid.period = effects.period and grid.platform = effects.platform
+),
+
+final as (
+    select
+        period,
+        platform,
+        cost,
+        cast(sum(newly_engaged_customers) over (
+            partition by platform order by period rows between unbounded preceding and current row
+        ) as bigint) as engaged_customers,
+        newly_engaged_customers,
+        naive_revenue,
+        naive_margin,
+        incremental_revenue,
+        incremental_revenue_low,
+        incremental_revenue_high,
+        incremental_margin,
+        incremental_margin_low,
+        incremental_margin_high,
+        {{ roi('naive_margin', 'cost') }} as naive_roi,
+        {{ roi('incremental_margin', 'cost') }} as roi,
+        {{ roi('incremental_margin_low', 'cost') }} as roi_low,
+        {{ roi('incremental_margin_high', 'cost') }} as roi_high,
+        control_customers,
+        method
+    from joined
+)
+
+select * from final

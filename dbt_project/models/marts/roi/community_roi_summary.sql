@@ -1,0 +1,129 @@
+with
+
+costs as (
+    select * from {{ ref('int_community_costs_allocated') }}
+),
+
+engagements as (
+    select * from {{ ref('int_engagements_covered') }}
+),
+
+naive as (
+    select * from {{ ref('int_naive_revenues_monthly') }}
+),
+
+effects as (
+    select * from {{ ref('stg_analytics__roi_incremental_summary') }}
+),
+
+accounts as (
+    select * from {{ ref('int_accounts_resolved') }}
+),
+
+inbound as (
+    select * from {{ ref('int_inbound_activities_answered') }}
+),
+
+estimate_window as (
+    select
+        min(window_start) as window_start,
+        max(window_end) as window_end
+    from effects
+),
+
+-- costs of the covered window only: the same months whose engagements are credited
+costs_scoped as (
+    select
+        {{ scope_of('costs.platform') }} as platform,
+        sum(costs.cost) as cost
+    from costs
+    cross join estimate_window
+    cross join {{ platform_scopes() }}
+    where costs.period between estimate_window.window_start and estimate_window.window_end
+    group by 1
+),
+
+engaged_scoped as (
+    select
+        {{ scope_of('engagements.platform') }} as platform,
+        count(distinct engagements.contact_id) as engaged_customers
+    from engagements
+    cross join {{ platform_scopes() }}
+    group by 1
+),
+
+naive_scoped as (
+    select
+        {{ scope_of('naive.platform') }} as platform,
+        sum(naive.naive_revenue) as naive_revenue,
+        sum(naive.naive_margin) as naive_margin
+    from naive
+    cross join {{ platform_scopes() }}
+    group by 1
+),
+
+-- identity resolution bounds what is measurable (methods note 3)
+engaging_accounts as (
+    select distinct
+        inbound.platform,
+        inbound.account_id,
+        accounts.is_resolved
+    from inbound
+    inner join accounts
+        on inbound.platform = accounts.platform and inbound.account_id = accounts.account_id
+),
+
+unresolved_scoped as (
+    select
+        {{ scope_of('engaging_accounts.platform') }} as platform,
+        count(*) as engaging_accounts,
+        avg(case when engaging_accounts.is_resolved then 0.0 else 1.0 end)
+            as unresolved_engaging_account_share
+    from engaging_accounts
+    cross join {{ platform_scopes() }}
+    group by 1
+),
+
+platforms as (
+    select platform from costs_scoped
+    union
+    select platform from effects
+    union
+    select platform from naive_scoped
+    union
+    select platform from unresolved_scoped
+),
+
+final as (
+    select
+        platforms.platform,
+        estimate_window.window_start,
+        estimate_window.window_end,
+        coalesce(costs_scoped.cost, 0) as cost,
+        coalesce(engaged_scoped.engaged_customers, 0) as engaged_customers,
+        coalesce(naive_scoped.naive_revenue, 0) as naive_revenue,
+        coalesce(naive_scoped.naive_margin, 0) as naive_margin,
+        effects.incremental_revenue,
+        effects.incremental_revenue_low,
+        effects.incremental_revenue_high,
+        effects.incremental_margin,
+        effects.incremental_margin_low,
+        effects.incremental_margin_high,
+        {{ roi('coalesce(naive_scoped.naive_margin, 0)', 'costs_scoped.cost') }} as naive_roi,
+        {{ roi('effects.incremental_margin', 'costs_scoped.cost') }} as roi,
+        {{ roi('effects.incremental_margin_low', 'costs_scoped.cost') }} as roi_low,
+        {{ roi('effects.incremental_margin_high', 'costs_scoped.cost') }} as roi_high,
+        effects.control_customers,
+        coalesce(unresolved_scoped.engaging_accounts, 0) as engaging_accounts,
+        unresolved_scoped.unresolved_engaging_account_share,
+        coalesce(effects.method, 'not estimated: no identified cohort') as method
+    from platforms
+    cross join estimate_window
+    left join costs_scoped on platforms.platform = costs_scoped.platform
+    left join engaged_scoped on platforms.platform = engaged_scoped.platform
+    left join naive_scoped on platforms.platform = naive_scoped.platform
+    left join effects on platforms.platform = effects.platform
+    left join unresolved_scoped on platforms.platform = unresolved_scoped.platform
+)
+
+select * from final

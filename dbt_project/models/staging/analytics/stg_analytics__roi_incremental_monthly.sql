@@ -1,0 +1,24 @@
+with
+
+source as (
+    select * from {{ source('analytics', 'roi_incremental_monthly') }}
+),
+
+renamed as (
+    select
+        cast(period as date) as period,
+        cast(platform as string) as platform,
+        cast(incremental_revenue as double) as incremental_revenue,
+        cast(incremental_revenue_low as double) as incremental_revenue_low,
+        cast(incremental_revenue_high as double) as incremental_revenue_high,
+        cast(incremental_margin as double) as incremental_margin,
+        cast(incremental_margin_low as double) as incremental_margin_low,
+        cast(incremental_margin_high as double) as incremental_margin_high,
+        cast(control_customers as bigint) as control_customers,
+        cast(method as string) as method,
+        cast(window_start as date) as window_start,
+        cast(window_end as date) as window_end
+    from source
+)
+
+select * from renamed

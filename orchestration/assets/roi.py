@@ -1,0 +1,71 @@
+"""The causal ROI estimator (analytics/roi.py) as an asset between the two dbt steps."""
+
+import os
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+
+from analytics.roi import estimate, load_inputs
+from orchestration.resources import SettingsResource
+
+OUTPUTS = {
+    "roi_incremental_monthly": "monthly",
+    "roi_incremental_summary": "summary",
+    "roi_incremental_campaign": "campaign",
+    "roi_coefficients": "coefficients",
+}
+INPUTS = [
+    AssetKey(["intermediate", "int_engagements_started"]),
+    AssetKey(["intermediate", "int_contact_revenues_monthly"]),
+    AssetKey(["staging", "stg_crm__contacts"]),
+]
+
+
+def _write_atomic(frame: pl.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    frame.write_parquet(tmp)
+    os.replace(tmp, path)
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            AssetKey(["analytics", name]),
+            deps=INPUTS,
+            group_name="analytics",
+            kinds={"python", "parquet"},
+            description=(
+                "Causal effect of engagement on revenue: Poisson difference-in-differences "
+                "with contact and stratum-by-month fixed effects, 90 % intervals from "
+                "contact-clustered errors (see analytics/roi.py). "
+                f"This table: {part} results."
+            ),
+        )
+        for name, part in OUTPUTS.items()
+    ],
+)
+def roi_estimates(context: AssetExecutionContext, settings: SettingsResource):
+    s = settings.get()
+    con = duckdb.connect(str(s.warehouse_path), read_only=True)
+    try:
+        inputs = load_inputs(con)
+    finally:
+        con.close()
+    result = estimate(inputs, min_pre_months=s.roi_min_pre_months)
+    for name, part in OUTPUTS.items():
+        frame = getattr(result, part)
+        _write_atomic(frame, s.analytics_dir / f"{name}.parquet")
+    summary = {
+        row["platform"]: round(row["incremental_revenue"] or 0.0, 2)
+        for row in result.summary.iter_rows(named=True)
+    }
+    context.log.info(f"incremental revenue by platform: {summary}")
+    for name, part in OUTPUTS.items():
+        yield MaterializeResult(
+            asset_key=AssetKey(["analytics", name]),
+            metadata={"rows": getattr(result, part).height, "panel_rows": inputs.panel.height}
+            | ({"incremental_revenue": summary} if part == "summary" else {}),
+        )
