@@ -13,7 +13,9 @@ Model (Wooldridge 2023, nonlinear DiD; shared/docs/methods.md note 1):
 - g_{s,t}: a month effect per stratum (country x segment x tenure band): each
   engaged contact is compared with not-yet-engaged and never-engaged contacts of
   its own stratum in the same months (the controls), so seasonality may differ
-  by stratum.
+  by stratum Only contacts who could engage - those with a social account linked
+  to them - are in the sample (methods note 2): customers with no social presence
+  (the silent satisfied, for one) lapse differently and are no controls.
 - D_git = 1 in the months after contact i's engagement month, for its treatment
   group g (the campaign whose post it first answered, else its platform). The
   engagement month itself, partly exposed, is left out for engaged contacts.
@@ -91,8 +93,15 @@ def load_inputs(con: duckdb.DuckDBPyConnection, schema: str = "intermediate") ->
             select cast(unnest(generate_series(cast(? as date), cast(? as date),
                                                interval 1 month)) as date) as period
         ),
+        -- who can engage: only contacts with a linked social account (methods
+        -- note 2); customers with no social presence are no controls for those with one
+        can_engage as (
+            select distinct contact_id from {schema}.int_accounts_resolved
+            where contact_id is not null
+        ),
         buyers as (
             select distinct contact_id from {schema}.int_contact_revenues_monthly
+            join can_engage using (contact_id)
         ),
         alive as (
             select c.contact_id, m.period
@@ -154,56 +163,41 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
     panel = panel.join(contacts, on="contact_id", how="left").with_columns(
         pl.col("stratum").fill_null("?")
     )
-    groups = sorted(covered["group"].unique().to_list())
-    if not groups:
+    if covered.height == 0:
         return _empty_result("no engaged contact with enough history before engaging")
-    names = {g: f"d{i}" for i, g in enumerate(groups)}
-    panel = panel.with_columns(
-        [(pl.col("is_post") & (pl.col("group") == g)).cast(pl.Int8).alias(names[g]) for g in groups]
+    # platform figures: one effect per platform and cohort (engagement month), the
+    # campaign contacts pooled in their platform; campaign figures: a second fit in
+    # which large campaigns get their own effect. Cohort-specific effects, aggregated
+    # afterwards, keep cohorts with different effects from biasing each other through
+    # the already-engaged months (staggered adoption; Wooldridge 2023)
+    cohort = pl.col("e").cast(pl.String)
+    platform_fit = _fit_groups(
+        panel.with_columns(
+            pl.concat_str([pl.col("platform"), cohort], separator="|").alias("group")
+        )
     )
-    coef, vcov = _fit(panel, [names[g] for g in groups])
-    beta = np.array([coef[names[g]] for g in groups])
-    post = panel.filter(pl.col("is_post"))
-    cells = post.group_by("group", "platform", "period").agg(
-        pl.col("revenue").sum().alias("y1_revenue"),
-        pl.col("gross_margin").sum().alias("y1_margin"),
-        pl.col("contact_id").n_unique().alias("treated_customers"),
+    campaign_fit = _fit_groups(
+        panel.with_columns(
+            pl.when(pl.col("group") == pl.col("platform"))
+            .then(pl.concat_str([pl.col("platform"), cohort], separator="|"))
+            .otherwise(pl.col("group"))
+            .alias("group")
+        )
     )
-    index = {g: i for i, g in enumerate(groups)}
-    controls_by_period = (
-        panel.filter(pl.col("e").is_null() | (pl.col("t") < pl.col("e")))
-        .group_by("period")
-        .agg(pl.col("contact_id").n_unique().alias("control_customers"))
+    controls = panel.filter(pl.col("e").is_null() | (pl.col("t") < pl.col("e")))
+    controls_by_period = controls.group_by("period").agg(
+        pl.col("contact_id").n_unique().alias("control_customers")
     )
-    controls_total = panel.filter(pl.col("e").is_null() | (pl.col("t") < pl.col("e")))[
-        "contact_id"
-    ].n_unique()
+    controls_total = controls["contact_id"].n_unique()
 
-    def aggregate(frame: pl.DataFrame) -> dict:
-        a_rev = np.zeros(len(groups))
-        a_mar = np.zeros(len(groups))
-        for g, rev, mar in (
-            frame.group_by("group")
-            .agg(pl.col("y1_revenue").sum(), pl.col("y1_margin").sum())
-            .iter_rows()
-        ):
-            a_rev[index[g]] = rev
-            a_mar[index[g]] = mar
-        out = {}
-        for name, a in (("incremental_revenue", a_rev), ("incremental_margin", a_mar)):
-            value = float(np.sum(a * (1 - np.exp(-beta))))
-            grad = a * np.exp(-beta)
-            sd = float(math.sqrt(max(grad @ vcov @ grad, 0.0)))
-            out[name] = value
-            out[f"{name}_low"] = value - Z90 * sd
-            out[f"{name}_high"] = value + Z90 * sd
-        return out
-
+    cells = platform_fit.cells
     monthly_rows = []
     for (period,), frame in cells.group_by("period"):
         for platform in [*sorted(frame["platform"].unique().to_list()), "all"]:
             sub = frame if platform == "all" else frame.filter(pl.col("platform") == platform)
-            monthly_rows.append({"period": period, "platform": platform, **aggregate(sub)})
+            monthly_rows.append(
+                {"period": period, "platform": platform, **platform_fit.effects(sub)}
+            )
     monthly = pl.DataFrame(monthly_rows).join(controls_by_period, on="period", how="left")
     summary_rows = []
     for platform in [*sorted(cells["platform"].unique().to_list()), "all"]:
@@ -214,21 +208,21 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
                 "platform": platform,
                 "covered_engaged_customers": treated.height,
                 "control_customers": controls_total,
-                **aggregate(sub),
+                **platform_fit.effects(sub),
             }
         )
     summary = pl.DataFrame(summary_rows)
     campaign_rows = []
     for campaign_id in sorted(covered["campaign_id"].drop_nulls().unique().to_list()):
         members = covered.filter(pl.col("campaign_id") == campaign_id)
-        group = members["group"][0]
-        sub = cells.filter(pl.col("group") == group)
+        own = members["group"][0] == campaign_id
+        sub = campaign_fit.cells.filter(pl.col("group") == campaign_id)
         campaign_rows.append(
             {
                 "campaign_id": campaign_id,
                 "covered_engaged_customers": members.height,
-                "is_pooled_with_platform": group != campaign_id,
-                **(aggregate(sub) if group == campaign_id else _null_effects()),
+                "is_pooled_with_platform": not own,
+                **(campaign_fit.effects(sub) if own else _null_effects()),
             }
         )
     campaign = pl.DataFrame(
@@ -246,15 +240,11 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
         "window_start": pl.lit(window_start),
         "window_end": pl.lit(_add_months(inputs.last_period, 1) - timedelta(days=1)),
     }
-    coefficients = pl.DataFrame(
-        {
-            "treatment_group": groups,
-            "coefficient": beta,
-            "std_error": np.sqrt(np.diag(vcov)),
-            "effect_multiplier": np.exp(beta),
-            "effect_multiplier_low": np.exp(beta - Z90 * np.sqrt(np.diag(vcov))),
-            "effect_multiplier_high": np.exp(beta + Z90 * np.sqrt(np.diag(vcov))),
-        }
+    coefficients = pl.concat(
+        [
+            platform_fit.coefficients().with_columns(model=pl.lit("platform")),
+            campaign_fit.coefficients().with_columns(model=pl.lit("campaign")),
+        ]
     )
     return RoiResult(
         monthly.with_columns(**meta),
@@ -262,6 +252,74 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
         campaign.with_columns(**meta),
         coefficients.with_columns(**meta),
     )
+
+
+@dataclass
+class _GroupFit:
+    groups: list[str]
+    beta: np.ndarray
+    vcov: np.ndarray
+    cells: pl.DataFrame  # group, platform, period: y1_revenue, y1_margin of engaged months
+
+    def effects(self, cells: pl.DataFrame) -> dict:
+        """Incremental revenue and margin of a set of cells, with 90 % intervals.
+
+        sum_g A_g (1 - exp(-b_g)), A_g the observed post-engagement total of group g;
+        its variance by the delta method: grad = A_g exp(-b_g).
+        """
+        index = {g: i for i, g in enumerate(self.groups)}
+        out = {}
+        for name, col in (
+            ("incremental_revenue", "y1_revenue"),
+            ("incremental_margin", "y1_margin"),
+        ):
+            a = np.zeros(len(self.groups))
+            for g, total in cells.group_by("group").agg(pl.col(col).sum()).iter_rows():
+                a[index[g]] = total
+            value = float(np.sum(a * (1 - np.exp(-self.beta))))
+            grad = a * np.exp(-self.beta)
+            sd = float(math.sqrt(max(grad @ self.vcov @ grad, 0.0)))
+            out[name] = value
+            out[f"{name}_low"] = value - Z90 * sd
+            out[f"{name}_high"] = value + Z90 * sd
+        return out
+
+    def coefficients(self) -> pl.DataFrame:
+        se = np.sqrt(np.diag(self.vcov))
+        return pl.DataFrame(
+            {
+                "treatment_group": self.groups,
+                "coefficient": self.beta,
+                "std_error": se,
+                "effect_multiplier": np.exp(self.beta),
+                "effect_multiplier_low": np.exp(self.beta - Z90 * se),
+                "effect_multiplier_high": np.exp(self.beta + Z90 * se),
+            }
+        )
+
+
+def _fit_groups(panel: pl.DataFrame) -> _GroupFit:
+    groups = sorted(panel["group"].drop_nulls().unique().to_list())
+    names = {g: f"d{i}" for i, g in enumerate(groups)}
+    panel = panel.with_columns(
+        [
+            (pl.col("is_post") & (pl.col("group") == g))
+            .fill_null(False)
+            .cast(pl.Int8)
+            .alias(names[g])
+            for g in groups
+        ]
+    )
+    coef, vcov = _fit(panel, [names[g] for g in groups])
+    cells = (
+        panel.filter(pl.col("is_post"))
+        .group_by("group", "platform", "period")
+        .agg(
+            pl.col("revenue").sum().alias("y1_revenue"),
+            pl.col("gross_margin").sum().alias("y1_margin"),
+        )
+    )
+    return _GroupFit(groups, np.array([coef[names[g]] for g in groups]), vcov, cells)
 
 
 def _assign_groups(covered: pl.DataFrame) -> pl.DataFrame:
@@ -290,9 +348,17 @@ def _fit(panel: pl.DataFrame, regressors: list[str]) -> tuple[dict[str, float], 
     )
     coef = fit.coef()
     names = list(coef.index)
-    order = [names.index(r) for r in regressors]
-    vcov = np.asarray(fit._vcov)[np.ix_(order, order)]
-    return {r: float(coef[r]) for r in regressors}, vcov
+    full = np.asarray(fit._vcov)
+    # a group whose engaged months were all dropped (separation: no revenue at all)
+    # has no coefficient; its observed post revenue is 0, so its effect is 0 too
+    vcov = np.zeros((len(regressors), len(regressors)))
+    present = [i for i, r in enumerate(regressors) if r in names and np.isfinite(coef[r])]
+    idx = [names.index(regressors[i]) for i in present]
+    vcov[np.ix_(present, present)] = full[np.ix_(idx, idx)]
+    values = {
+        r: (float(coef[r]) if r in names and np.isfinite(coef[r]) else 0.0) for r in regressors
+    }
+    return values, np.nan_to_num(vcov)
 
 
 def _null_effects() -> dict:

@@ -63,8 +63,8 @@ class PipelineWorld:
             con.close()
 
 
-def make_world(root: Path, seed: int = 7, scale: float = 0.2) -> PipelineWorld:
-    world = generate(WorldConfig(seed=seed, scale=scale))
+def make_world(root: Path, seed: int = 7, scale: float = 0.2, **config) -> PipelineWorld:
+    world = generate(WorldConfig(seed=seed, scale=scale, **config))
     settings = settings_for(root / "landing", root / "warehouse")
     write_world(world, settings.landing_dir, root / "truth")
     truth = json.loads((root / "truth" / "truth.json").read_text())
