@@ -42,6 +42,7 @@ import polars as pl
 METHOD = "poisson_did_contact_month_fe"
 Z90 = 1.6448536269514722
 MIN_GROUP_CONTACTS = 20  # smaller campaign groups are estimated with their platform
+COHORT_BIN_MONTHS = 3  # engagement months pooled into one cohort effect
 
 
 @dataclass
@@ -165,12 +166,15 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
     )
     if covered.height == 0:
         return _empty_result("no engaged contact with enough history before engaging")
-    # platform figures: one effect per platform and cohort (engagement month), the
+    # platform figures: one effect per platform and cohort (engagement quarter), the
     # campaign contacts pooled in their platform; campaign figures: a second fit in
     # which large campaigns get their own effect. Cohort-specific effects, aggregated
     # afterwards, keep cohorts with different effects from biasing each other through
     # the already-engaged months (staggered adoption; Wooldridge 2023)
-    cohort = pl.col("e").cast(pl.String)
+    # cohorts binned by quarter of engagement: a month's cohort on one platform can be
+    # a handful of contacts, whose effect is ill-determined (and explodes through
+    # the multiplicative back-transform)
+    cohort = ((pl.col("e") - window_start_idx) // COHORT_BIN_MONTHS).cast(pl.String)
     platform_fit = _fit_groups(
         panel.with_columns(
             pl.concat_str([pl.col("platform"), cohort], separator="|").alias("group")
@@ -414,3 +418,15 @@ def _empty_result(reason: str) -> RoiResult:
             }
         ),
     )
+
+
+def within_99(value: float, low90: float, high90: float) -> bool:
+    """Is `value` inside the 99 % interval implied by a symmetric 90 % one?
+
+    A calibrated 90 % interval misses the truth 10 % of the time by design, so a
+    fixed-seed test that demands it for several platforms and worlds would fail
+    about half the time; fixed seeds check the 99 % interval, and the 90 % coverage
+    rate is measured over many seeds by scripts/roi_coverage.py.
+    """
+    center, half = (low90 + high90) / 2, (high90 - low90) / 2
+    return abs(value - center) <= half * 2.5758 / 1.6449
