@@ -16,6 +16,8 @@ def test_definitions_load_with_every_asset_check_schedule_and_sensor():
     assert AssetKey(["marts", "responsiveness_daily"]) in keys
     assert AssetKey(["marts", "community_health_monthly"]) in keys
     assert AssetKey(["published", "trustcap"]) in keys
+    assert AssetKey(["analytics", "roi_incremental_summary"]) in keys
+    assert AssetKey(["marts", "community_roi_summary"]) in keys
     job = defs.resolve_job_def("trustcap_pipeline")
     assert job.tags["trustcap/warehouse"] == "writer"
     # dbt tests surface as asset checks

@@ -118,8 +118,11 @@ def run_pipeline(settings: Settings):
 
 def step_timings(run_id: str) -> list[tuple[str, float]]:
     """Wall time of each step of a run, from the instance's event log."""
+    import logging
+
     from dagster import DagsterEventType, DagsterInstance
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # storage migration chatter
     starts: dict[str, float] = {}
     out: list[tuple[str, float]] = []
     with DagsterInstance.get() as instance:

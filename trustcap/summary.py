@@ -17,6 +17,10 @@ def _glob(folder: Path, pattern: str) -> str:
     return "'" + (folder.as_posix() + "/" + pattern).replace("'", "''") + "'"
 
 
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.0%}"
+
+
 def quarantine_counts(settings: Settings) -> list[tuple[str, int, int]]:
     """(entity, rows quarantined, files quarantined whole), per entity with any."""
     if not any(settings.quarantine_dir.glob("**/*.parquet")):
@@ -61,6 +65,26 @@ def build_summary(settings: Settings) -> str:
                 )
             else:
                 lines.append("Responsiveness: no inbound activity in the data.")
+            roi = con.execute(
+                """select window_start, window_end, cost, engaged_customers, naive_revenue,
+                          naive_roi, incremental_revenue, incremental_revenue_low,
+                          incremental_revenue_high, roi, roi_low, roi_high,
+                          unresolved_engaging_account_share, method
+                   from marts.community_roi_summary where platform = 'all'"""
+            ).fetchone()
+            if roi and roi[6] is not None:
+                lines.append(
+                    f"Community ROI ({roi[0]} to {roi[1]}, {roi[3]:,} engaged customers, "
+                    f"cost {roi[2]:,.0f} {settings.reporting_currency}):\n"
+                    f"  naive:  revenue {roi[4]:,.0f}, ROI {_pct(roi[5])}\n"
+                    f"  causal: revenue {roi[6]:,.0f} (90 % interval {roi[7]:,.0f} to "
+                    f"{roi[8]:,.0f}), ROI {_pct(roi[9])} ({_pct(roi[10])} to {_pct(roi[11])}) "
+                    f"[{roi[13]}]\n"
+                    f"  {roi[12] or 0:.0%} of engaging social accounts are not linked to a "
+                    "contact: their effect is not measured"
+                )
+            elif roi:
+                lines.append(f"Community ROI: {roi[13]}")
             h = con.execute(
                 """select period, engaged_customers, active_authors, peer_to_peer_replies,
                           followers
