@@ -128,7 +128,7 @@ def _month_index(col: str, first) -> pl.Expr:
 
 def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
     if inputs.first_period is None or inputs.panel.height == 0:
-        return _empty_result("no completed orders of known contacts")
+        return empty_result("not estimated: no completed orders of known contacts")
     first = inputs.first_period
     window_start_idx = min_pre_months
     panel = inputs.panel.with_columns(_month_index("period", first).alias("t"))
@@ -165,7 +165,7 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
         pl.col("stratum").fill_null("?")
     )
     if covered.height == 0:
-        return _empty_result("no engaged contact with enough history before engaging")
+        return empty_result("not estimated: no engaged contact with enough history before engaging")
     # platform figures: one effect per platform and cohort (engagement quarter), the
     # campaign contacts pooled in their platform; campaign figures: a second fit in
     # which large campaigns get their own effect. Cohort-specific effects, aggregated
@@ -249,6 +249,19 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
             platform_fit.coefficients().with_columns(model=pl.lit("platform")),
             campaign_fit.coefficients().with_columns(model=pl.lit("campaign")),
         ]
+    )
+
+    # money to the cent, ratios to 1e-8: the fit's multithreaded sums differ in the
+    # last bits from run to run, and a rerun must publish identical marts
+    def rounded(frame: pl.DataFrame) -> pl.DataFrame:
+        money = [c for c in frame.columns if c.startswith("incremental_")]
+        ratios = [
+            c for c in frame.columns if c in ("coefficient", "std_error") or "multiplier" in c
+        ]
+        return frame.with_columns(pl.col(money).round(2), pl.col(ratios).round(8))
+
+    monthly, summary, campaign, coefficients = (
+        rounded(f) for f in (monthly, summary, campaign, coefficients)
     )
     return RoiResult(
         monthly.with_columns(**meta),
@@ -345,11 +358,16 @@ def _fit(panel: pl.DataFrame, regressors: list[str]) -> tuple[dict[str, float], 
         "contact_id", "stratum", pl.col("period").cast(pl.String), "revenue", *regressors
     ).to_pandas()
     data["stratum_period"] = data["stratum"] + "|" + data["period"]
-    fit = pf.fepois(
-        f"revenue ~ {' + '.join(regressors)} | contact_id + stratum_period",
-        data=data,
-        vcov={"CRV1": "contact_id"},
-    )
+    rhs = " + ".join(regressors)
+    try:
+        fit = pf.fepois(
+            f"revenue ~ {rhs} | contact_id + stratum_period", data=data, vcov={"CRV1": "contact_id"}
+        )
+    except ValueError:
+        # small samples: stratum-by-month effects may not converge; month effects alone
+        fit = pf.fepois(
+            f"revenue ~ {rhs} | contact_id + period", data=data, vcov={"CRV1": "contact_id"}
+        )
     coef = fit.coef()
     names = list(coef.index)
     full = np.asarray(fit._vcov)
@@ -375,7 +393,8 @@ def _add_months(d, k: int):
     return d.replace(year=d.year + y, month=m + 1)
 
 
-def _empty_result(reason: str) -> RoiResult:
+def empty_result(reason: str) -> RoiResult:
+    """No estimate: empty tables, but for a summary row whose method gives the reason."""
     effects = {k: pl.Float64 for k in _null_effects()}
     meta = {"method": pl.String, "window_start": pl.Date, "window_end": pl.Date}
     return RoiResult(
@@ -388,14 +407,16 @@ def _empty_result(reason: str) -> RoiResult:
                 **meta,
             }
         ),
+        # one row saying why, so the summary mart shows the reason
         pl.DataFrame(
+            [{"platform": "all", "method": reason}],
             schema={
                 "platform": pl.String,
                 "covered_engaged_customers": pl.Int64,
                 "control_customers": pl.Int64,
                 **effects,
                 **meta,
-            }
+            },
         ),
         pl.DataFrame(
             schema={

@@ -7,7 +7,7 @@ import duckdb
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
-from analytics.roi import estimate, load_inputs
+from analytics.roi import empty_result, estimate, load_inputs
 from orchestration.resources import SettingsResource
 
 OUTPUTS = {
@@ -54,7 +54,11 @@ def roi_estimates(context: AssetExecutionContext, settings: SettingsResource):
         inputs = load_inputs(con)
     finally:
         con.close()
-    result = estimate(inputs, min_pre_months=s.roi_min_pre_months)
+    try:
+        result = estimate(inputs, min_pre_months=s.roi_min_pre_months)
+    except Exception as exc:  # a failed fit leaves the ROI marts empty, with the reason
+        context.log.error(f"ROI estimation failed: {exc}")
+        result = empty_result(f"not estimated: the model fit failed ({exc})")
     for name, part in OUTPUTS.items():
         frame = getattr(result, part)
         _write_atomic(frame, s.analytics_dir / f"{name}.parquet")

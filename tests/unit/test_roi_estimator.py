@@ -102,4 +102,10 @@ def test_monthly_figures_add_up_to_the_summary():
 def test_no_engagement_with_enough_history_gives_empty_results_not_a_crash():
     inputs, _ = simulate(5, {"twitter": 0.5}, months=5)
     result = estimate(inputs, min_pre_months=6)
-    assert result.summary.height == 0 and result.monthly.height == 0
+    assert result.monthly.height == 0
+    assert result.summary["incremental_revenue"].to_list() == [None]
+    assert (
+        result.summary["method"]
+        .item()
+        .startswith("not estimated: no engaged contact with enough history")
+    )
