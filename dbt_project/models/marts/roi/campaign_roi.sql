@@ -49,23 +49,25 @@ campaign_naive as (
 ),
 
 final as (
+    -- money to the cent, ratios to 1e-6: parallel sums of doubles differ in the
+    -- last bits from run to run, and a rerun must publish identical marts
     select
         campaigns.campaign_id,
         campaigns.name,
         campaigns.platform,
         campaigns.started_on,
         campaigns.ended_on,
-        coalesce(campaign_costs.cost, 0) as cost,
+        round(coalesce(campaign_costs.cost, 0), 2) as cost,
         coalesce(campaign_engagements.engaged_customers, 0) as engaged_customers,
-        coalesce(campaign_naive.naive_revenue, 0) as naive_revenue,
+        round(coalesce(campaign_naive.naive_revenue, 0), 2) as naive_revenue,
         effects.incremental_revenue,
         effects.incremental_revenue_low,
         effects.incremental_revenue_high,
         effects.incremental_margin,
-        {{ roi('coalesce(campaign_naive.naive_margin, 0)', 'campaign_costs.cost') }} as naive_roi,
-        {{ roi('effects.incremental_margin', 'campaign_costs.cost') }} as roi,
-        {{ roi('effects.incremental_margin_low', 'campaign_costs.cost') }} as roi_low,
-        {{ roi('effects.incremental_margin_high', 'campaign_costs.cost') }} as roi_high,
+        round({{ roi('coalesce(campaign_naive.naive_margin, 0)', 'campaign_costs.cost') }}, 6) as naive_roi,
+        round({{ roi('effects.incremental_margin', 'campaign_costs.cost') }}, 6) as roi,
+        round({{ roi('effects.incremental_margin_low', 'campaign_costs.cost') }}, 6) as roi_low,
+        round({{ roi('effects.incremental_margin_high', 'campaign_costs.cost') }}, 6) as roi_high,
         coalesce(effects.is_pooled_with_platform, false) as is_pooled_with_platform,
         case
             when effects.is_pooled_with_platform

@@ -137,26 +137,28 @@ joined as (
 ),
 
 final as (
+    -- money to the cent, ratios to 1e-6: parallel sums of doubles differ in the
+    -- last bits from run to run, and a rerun must publish identical marts
     select
         period,
         platform,
-        cost,
+        round(cost, 2) as cost,
         cast(sum(newly_engaged_customers) over (
             partition by platform order by period rows between unbounded preceding and current row
         ) as bigint) as engaged_customers,
         newly_engaged_customers,
-        naive_revenue,
-        naive_margin,
-        incremental_revenue,
-        incremental_revenue_low,
-        incremental_revenue_high,
-        incremental_margin,
-        incremental_margin_low,
-        incremental_margin_high,
-        {{ roi('naive_margin', 'cost') }} as naive_roi,
-        {{ roi('incremental_margin', 'cost') }} as roi,
-        {{ roi('incremental_margin_low', 'cost') }} as roi_low,
-        {{ roi('incremental_margin_high', 'cost') }} as roi_high,
+        round(naive_revenue, 2) as naive_revenue,
+        round(naive_margin, 2) as naive_margin,
+        round(incremental_revenue, 2) as incremental_revenue,
+        round(incremental_revenue_low, 2) as incremental_revenue_low,
+        round(incremental_revenue_high, 2) as incremental_revenue_high,
+        round(incremental_margin, 2) as incremental_margin,
+        round(incremental_margin_low, 2) as incremental_margin_low,
+        round(incremental_margin_high, 2) as incremental_margin_high,
+        round({{ roi('naive_margin', 'cost') }}, 6) as naive_roi,
+        round({{ roi('incremental_margin', 'cost') }}, 6) as roi,
+        round({{ roi('incremental_margin_low', 'cost') }}, 6) as roi_low,
+        round({{ roi('incremental_margin_high', 'cost') }}, 6) as roi_high,
         control_customers,
         method
     from joined

@@ -95,24 +95,26 @@ platforms as (
 ),
 
 final as (
+    -- money to the cent, ratios to 1e-6: parallel sums of doubles differ in the
+    -- last bits from run to run, and a rerun must publish identical marts
     select
         platforms.platform,
         estimate_window.window_start,
         estimate_window.window_end,
-        coalesce(costs_scoped.cost, 0) as cost,
+        round(coalesce(costs_scoped.cost, 0), 2) as cost,
         coalesce(engaged_scoped.engaged_customers, 0) as engaged_customers,
-        coalesce(naive_scoped.naive_revenue, 0) as naive_revenue,
-        coalesce(naive_scoped.naive_margin, 0) as naive_margin,
+        round(coalesce(naive_scoped.naive_revenue, 0), 2) as naive_revenue,
+        round(coalesce(naive_scoped.naive_margin, 0), 2) as naive_margin,
         effects.incremental_revenue,
         effects.incremental_revenue_low,
         effects.incremental_revenue_high,
         effects.incremental_margin,
         effects.incremental_margin_low,
         effects.incremental_margin_high,
-        {{ roi('coalesce(naive_scoped.naive_margin, 0)', 'costs_scoped.cost') }} as naive_roi,
-        {{ roi('effects.incremental_margin', 'costs_scoped.cost') }} as roi,
-        {{ roi('effects.incremental_margin_low', 'costs_scoped.cost') }} as roi_low,
-        {{ roi('effects.incremental_margin_high', 'costs_scoped.cost') }} as roi_high,
+        round({{ roi('coalesce(naive_scoped.naive_margin, 0)', 'costs_scoped.cost') }}, 6) as naive_roi,
+        round({{ roi('effects.incremental_margin', 'costs_scoped.cost') }}, 6) as roi,
+        round({{ roi('effects.incremental_margin_low', 'costs_scoped.cost') }}, 6) as roi_low,
+        round({{ roi('effects.incremental_margin_high', 'costs_scoped.cost') }}, 6) as roi_high,
         effects.control_customers,
         coalesce(unresolved_scoped.engaging_accounts, 0) as engaging_accounts,
         unresolved_scoped.unresolved_engaging_account_share,
