@@ -94,12 +94,13 @@ def test_malformed_json_lines_are_quarantined_and_good_lines_load(land):
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
-        ("truncated.csv.gz", gzip.compress((HEADER + GOOD * 200).encode())[:60], "gzip"),
+        ("truncated.csv.gz", gzip.compress((HEADER + GOOD * 200).encode(), mtime=0)[:60], "gzip"),
         ("fake.parquet", (HEADER + GOOD * 3).encode(), "not a readable Parquet file"),
         ("binary.csv", bytes(range(256)) * 4, "whole file"),
         ("orders.xlsx", b"PK\x03\x04 not supported", "unsupported file extension"),
         ("wrong_columns.csv", "id,total\n1,2\n", "missing required column(s)"),
     ],
+    ids=["truncated-gzip", "fake-parquet", "binary-csv", "unsupported-extension", "wrong-columns"],
 )
 def test_unreadable_files_are_quarantined_whole_and_the_run_goes_on(land, name, content, reason):
     landing, paths, drop = land
