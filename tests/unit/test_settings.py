@@ -31,6 +31,8 @@ def test_relative_settings_resolve_against_the_users_working_folder(tmp_path, mo
         ("TC_DEFAULT_MARGIN_RATE", "abc", "not a number"),
         ("TC_ANSWER_WINDOW_HOURS", "-3", "must be in"),
         ("TC_DEMO_SEED", "x", "not a whole number"),
+        ("TC_ENGAGEMENT_RULE", "first_like", "must be one of first_inbound, first_answered"),
+        ("TC_ROI_MIN_PRE_MONTHS", "0", "must be at least 1"),
     ],
 )
 def test_bad_settings_are_rejected_with_a_clear_message(name, value, message):
@@ -55,4 +57,6 @@ def test_cli_reports_a_bad_setting_in_one_line_without_traceback(monkeypatch, ca
 def test_dbt_vars_carry_the_settings(tmp_settings):
     v = tmp_settings.dbt_vars()
     assert v["reporting_currency"] == "EUR"
+    assert v["engagement_rule"] == "first_inbound" and v["roi_min_pre_months"] == 6
+    assert Path(v["analytics_dir"]) == tmp_settings.warehouse_dir / "analytics"
     assert Path(v["raw_dir"]) == tmp_settings.raw_dir
