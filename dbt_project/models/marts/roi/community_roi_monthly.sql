@@ -82,38 +82,18 @@ joined as (
         grid.platform,
         coalesce(costs_scoped.cost, 0) as cost,
         coalesce(new_engagements.newly_engaged_customers, 0) as newly_engaged_customers,
-        case
-            when grid.period >= estimate_window.window_start
-                then coalesce(naive_scoped.naive_revenue, 0)
-        end as naive_revenue,
-        case
-            when grid.period >= estimate_window.window_start
-                then coalesce(naive_scoped.naive_margin, 0)
-        end as naive_margin,
-        case
-            when grid.period >= estimate_window.window_start
-                then coalesce(effects.incremental_revenue, 0)
-        end as incremental_revenue,
-        case
-            when grid.period >= estimate_window.window_start
-                then coalesce(effects.incremental_revenue_low, 0)
-        end as incremental_revenue_low,
-        case
-            when grid.period >= estimate_window.window_start
-                then coalesce(effects.incremental_revenue_high, 0)
-        end as incremental_revenue_high,
-        case
-            when grid.period >= estimate_window.window_start
-                then coalesce(effects.incremental_margin, 0)
-        end as incremental_margin,
-        case
-            when grid.period >= estimate_window.window_start
-                then coalesce(effects.incremental_margin_low, 0)
-        end as incremental_margin_low,
-        case
-            when grid.period >= estimate_window.window_start
-                then coalesce(effects.incremental_margin_high, 0)
-        end as incremental_margin_high,
+        -- months before the covered window have no naive or causal figures (null)
+        {%- for source_cte, column in [
+            ('naive_scoped', 'naive_revenue'), ('naive_scoped', 'naive_margin'),
+            ('effects', 'incremental_revenue'), ('effects', 'incremental_revenue_low'),
+            ('effects', 'incremental_revenue_high'), ('effects', 'incremental_margin'),
+            ('effects', 'incremental_margin_low'), ('effects', 'incremental_margin_high'),
+        ] %}
+            case
+                when grid.period >= estimate_window.window_start
+                    then coalesce({{ source_cte }}.{{ column }}, 0)
+            end as {{ column }},
+        {%- endfor %}
         effects.control_customers,
         coalesce(
             effects.method,
