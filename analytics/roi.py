@@ -17,11 +17,13 @@ Model (Wooldridge 2023, nonlinear DiD; shared/docs/methods.md note 1):
   to them - are in the sample (methods note 2): customers with no social presence
   (the silent satisfied, for one) lapse differently and are no controls.
 - D_git = 1 in the months after contact i's engagement month, for its treatment
-  group g (the campaign whose post it first answered, else its platform). The
-  engagement month itself, partly exposed, is left out for engaged contacts.
+  group g: its platform x engagement quarter (cohort) for the platform figures;
+  in a second fit, its campaign instead when the campaign has enough contacts.
+  The engagement month itself, partly exposed, is left out for engaged contacts.
 - exp(b_g) - 1 is the proportional effect. By the Poisson score equations the
   fitted total of engaged months equals the observed total Y1, so the revenue
-  engagement caused is Y1 (1 - exp(-b_g)), the same for margin with its own Y1.
+  engagement caused is Y1 (1 - exp(-b_g)), the same for margin with its own Y1;
+  cohort effects are summed to months, platforms and the whole window.
 
 Cohorts that engaged with fewer than `min_pre_months` months of history are not
 identified (methods note 4) and are left out; the window covered is reported.
