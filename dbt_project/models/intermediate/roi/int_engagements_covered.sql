@@ -9,10 +9,7 @@ engagements as (
 ),
 
 estimate_window as (
-    select
-        min(window_start) as window_start,
-        max(window_end) as window_end
-    from {{ ref('stg_analytics__roi_incremental_summary') }}
+    {{ estimate_window(ref('stg_analytics__roi_incremental_summary')) }}
 ),
 
 final as (

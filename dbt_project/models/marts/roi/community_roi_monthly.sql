@@ -17,10 +17,7 @@ effects as (
 ),
 
 estimate_window as (
-    select
-        min(window_start) as window_start,
-        max(window_end) as window_end
-    from effects
+    {{ estimate_window('effects') }}
 ),
 
 costs_scoped as (

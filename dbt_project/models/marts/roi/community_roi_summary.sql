@@ -25,10 +25,7 @@ inbound as (
 ),
 
 estimate_window as (
-    select
-        min(window_start) as window_start,
-        max(window_end) as window_end
-    from effects
+    {{ estimate_window('effects') }}
 ),
 
 -- costs of the covered window only: the same months whose engagements are credited
