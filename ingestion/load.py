@@ -183,6 +183,19 @@ def loaded_row_counts(paths: StoragePaths) -> dict[str, int]:
     }
 
 
+def quarantine_counts(paths: StoragePaths) -> dict[str, dict[str, int]]:
+    """Per entity: rows quarantined, whole files quarantined, rows loaded (ingest logs)."""
+    out = {}
+    for e in ENTITIES:
+        log = read_log(paths, e)
+        out[e.qualified] = {
+            "rows_quarantined": int(log["rows_quarantined"].sum() or 0),
+            "files_quarantined": log.filter(pl.col("status") == "quarantined").height,
+            "rows_loaded": int(log.filter(pl.col("status") == "loaded")["rows_loaded"].sum() or 0),
+        }
+    return out
+
+
 def pending_files(landing_dir: Path, paths: StoragePaths) -> list[str]:
     """Landing files not yet seen by ingestion (by path, size and mtime; no hashing)."""
     pending = []

@@ -6,20 +6,24 @@ from orchestration.assets.dbt import trustcap_dbt_after_analytics, trustcap_dbt_
 from orchestration.assets.ingestion import build_ingestion_assets
 from orchestration.assets.publication import build_publication_asset
 from orchestration.assets.roi import roi_estimates
+from orchestration.checks.quality import asset_keys_of, build_quality_checks
 from orchestration.jobs import pipeline_job
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_schedule
 from orchestration.sensors import new_landing_files_sensor
 from trustcap.marts import published_marts
 
+ASSETS = [
+    *build_ingestion_assets(),
+    trustcap_dbt_models,
+    roi_estimates,
+    trustcap_dbt_after_analytics,
+    build_publication_asset(published_marts()),
+]
+
 defs = Definitions(
-    assets=[
-        *build_ingestion_assets(),
-        trustcap_dbt_models,
-        roi_estimates,
-        trustcap_dbt_after_analytics,
-        build_publication_asset(published_marts()),
-    ],
+    assets=ASSETS,
+    asset_checks=build_quality_checks(asset_keys_of(ASSETS)),
     jobs=[pipeline_job],
     schedules=[daily_schedule],
     sensors=[new_landing_files_sensor],

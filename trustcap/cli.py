@@ -156,6 +156,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             f"\nRun FAILED after {elapsed:.0f}s in step(s): {', '.join(failed) or 'unknown'}. "
             "The published marts were left as they were."
         )
+        from trustcap.quality.store import blocking_failures, read_results
+
+        failed_checks = blocking_failures(read_results(settings.quality_dir, result.run_id))
+        for r in failed_checks.iter_rows(named=True):
+            _say(f"  blocking check failed: {r['asset']} {r['check_name']}: {r['observed_value']}")
         _say(build_summary(settings))
         return 1
     _say(f"\nRun succeeded in {elapsed:.0f}s (run id {result.run_id}).")

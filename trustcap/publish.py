@@ -49,8 +49,15 @@ def publish(
     tables: list[str],
     run_id: str | None = None,
     source_schema: str = "marts",
+    extra_tables: dict[str, str] | None = None,
 ) -> Publication:
-    """Copy `tables` from the warehouse's `source_schema` into a new publication."""
+    """Copy `tables` from the warehouse's `source_schema` into a new publication.
+
+    `extra_tables` maps a published table to the SELECT that fills it (run in the new
+    file, with the warehouse attached as `wh`): marts that dbt does not build.
+    """
+    sources = {t: f"select * from wh.{source_schema}.{t}" for t in tables}
+    sources.update(extra_tables or {})
     published_dir.mkdir(parents=True, exist_ok=True)
     publication_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     published_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
@@ -65,11 +72,8 @@ def publish(
         try:
             con.execute(f"attach {_sql_str(str(warehouse_path))} as wh (read_only)")
             con.execute(f"create schema {PUBLISHED_SCHEMA}")
-            for table in sorted(tables):
-                con.execute(
-                    f"create table {PUBLISHED_SCHEMA}.{table} as "
-                    f"select * from wh.{source_schema}.{table}"
-                )
+            for table, select in sorted(sources.items()):
+                con.execute(f"create table {PUBLISHED_SCHEMA}.{table} as {select}")
                 row_counts[table] = con.execute(
                     f"select count(*) from {PUBLISHED_SCHEMA}.{table}"
                 ).fetchone()[0]
@@ -83,7 +87,7 @@ def publish(
                 f"{_sql_str(publication_id)} as publication_id, "
                 f"{_sql_str(run_id or '')} as run_id, "
                 f"cast({_sql_str(published_at.isoformat(sep=' '))} as timestamp) as published_at, "
-                f"{len(tables)} as mart_count"
+                f"{len(sources)} as mart_count"
             )
             con.execute("detach wh")
             con.execute("checkpoint")

@@ -65,6 +65,17 @@ SETTINGS: tuple[Setting, ...] = (
         "6",
         "Months of history a cohort needs before engaging for its effect to be estimated.",
     ),
+    Setting(
+        "TC_QUALITY_ROW_COUNT_TOLERANCE",
+        "0.5",
+        "Warn when a mart's row count moves by more than this fraction from the previous "
+        "publication.",
+    ),
+    Setting(
+        "TC_QUALITY_MAX_AGE_DAYS",
+        "7",
+        "Warn when the newest activity, order or mart date is older than this many days.",
+    ),
     Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
     Setting(
         "TC_DEMO_SCALE",
@@ -130,6 +141,8 @@ class Settings:
     answer_window_hours: float = 72.0
     engagement_rule: str = "first_inbound"
     roi_min_pre_months: int = 6
+    quality_row_count_tolerance: float = 0.5
+    quality_max_age_days: float = 7.0
     demo_seed: int = 7
     demo_scale: float = 1.0
     dagster_home: Path = field(default=Path())
@@ -170,6 +183,12 @@ class Settings:
                 get("TC_ENGAGEMENT_RULE"), "TC_ENGAGEMENT_RULE", ENGAGEMENT_RULES
             ),
             roi_min_pre_months=_int(get("TC_ROI_MIN_PRE_MONTHS"), "TC_ROI_MIN_PRE_MONTHS", 1),
+            quality_row_count_tolerance=_float(
+                get("TC_QUALITY_ROW_COUNT_TOLERANCE"), "TC_QUALITY_ROW_COUNT_TOLERANCE", 0.0, 100.0
+            ),
+            quality_max_age_days=_float(
+                get("TC_QUALITY_MAX_AGE_DAYS"), "TC_QUALITY_MAX_AGE_DAYS", 0.0, 100_000.0
+            ),
             demo_seed=_int(get("TC_DEMO_SEED"), "TC_DEMO_SEED", 0),
             demo_scale=_float(get("TC_DEMO_SCALE"), "TC_DEMO_SCALE", 0.001, 10_000.0),
             dagster_home=dagster_home,
@@ -196,6 +215,11 @@ class Settings:
     def analytics_dir(self) -> Path:
         """Results of the Python analytics (estimators), read back by dbt."""
         return self.warehouse_dir / "analytics"
+
+    @property
+    def quality_dir(self) -> Path:
+        """Check results of every run (results/<run_id>.parquet) and the HTML report."""
+        return self.warehouse_dir / "quality"
 
     @property
     def published_dir(self) -> Path:
@@ -244,4 +268,6 @@ class Settings:
         os.environ["TC_ANSWER_WINDOW_HOURS"] = repr(self.answer_window_hours)
         os.environ["TC_ENGAGEMENT_RULE"] = self.engagement_rule
         os.environ["TC_ROI_MIN_PRE_MONTHS"] = str(self.roi_min_pre_months)
+        os.environ["TC_QUALITY_ROW_COUNT_TOLERANCE"] = repr(self.quality_row_count_tolerance)
+        os.environ["TC_QUALITY_MAX_AGE_DAYS"] = repr(self.quality_max_age_days)
         os.environ["DAGSTER_HOME"] = self.dagster_home.as_posix()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from ingestion.load import StoragePaths, loaded_row_counts, unknown_landing_files
 from trustcap.marts import published_marts
@@ -37,6 +38,25 @@ def quarantine_counts(settings: Settings) -> list[tuple[str, int, int]]:
         ).fetchall()
     finally:
         con.close()
+
+
+def quality_lines(settings: Settings) -> list[str]:
+    """The latest run's quality checks: counts, every failure, the report's path."""
+    from trustcap.quality.store import REPORT_NAME, latest_results
+
+    results = latest_results(settings.quality_dir)
+    if results.height == 0:
+        return ["Quality: no checks have run yet"]
+    failed = results.filter(~pl.col("passed"))
+    blocking = failed.filter(pl.col("severity") == "blocking")
+    lines = [
+        f"Quality (run {results['run_id'][0]}): {results.height} checks, "
+        f"{blocking.height} blocking failures, {failed.height - blocking.height} warnings"
+    ]
+    for r in failed.sort("severity", "asset", "check_name").iter_rows(named=True):
+        lines.append(f"  {r['severity']}: {r['asset']} {r['check_name']}: {r['observed_value']}")
+    lines.append(f"  report: {settings.quality_dir / REPORT_NAME}")
+    return lines
 
 
 def build_summary(settings: Settings) -> str:
@@ -122,6 +142,7 @@ def build_summary(settings: Settings) -> str:
         )
     else:
         lines.append("Quarantine: nothing quarantined")
+    lines.extend(quality_lines(settings))
     strays = unknown_landing_files(settings.landing_dir)
     if strays:
         shown = ", ".join(p.relative_to(settings.landing_dir).as_posix() for p in strays[:5])

@@ -1,11 +1,24 @@
 """Publication: after every dbt model and test passed, swap in the new marts."""
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Failure,
+    MaterializeResult,
+    asset,
+)
 
 from ingestion.load import loaded_row_counts
 from orchestration.assets.ingestion import storage_paths
 from orchestration.resources import SettingsResource
 from trustcap.publish import explain_empty_marts, publish
+from trustcap.quality.gate import (
+    PIPELINE_QUALITY,
+    QualityGateError,
+    assert_publishable,
+    pipeline_quality_select,
+)
 
 
 def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
@@ -18,16 +31,27 @@ def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
         deps=[AssetKey(["marts", name]) for name in mart_names],
         description=(
             "What BI tools read: <TC_WAREHOUSE_DIR>/published/trustcap.duckdb (schema marts) "
-            "and published/parquet/<mart>.parquet. Built as new files and renamed into place "
-            "only when every upstream model and blocking test passed, so readers always see "
-            "the last good, complete set."
+            "and published/parquet/<mart>.parquet, with pipeline_quality (every run's check "
+            "results). Built as new files and renamed into place only when every upstream "
+            "model, dbt test and blocking quality check of this run passed, so readers "
+            "always see the last good, complete set."
         ),
     )
     def published_marts(
         context: AssetExecutionContext, settings: SettingsResource
     ) -> MaterializeResult:
         s = settings.get()
-        result = publish(s.warehouse_path, s.published_dir, mart_names, run_id=context.run.run_id)
+        try:
+            quality = assert_publishable(s.quality_dir, context.run.run_id)
+        except QualityGateError as exc:
+            raise Failure(description=str(exc)) from exc
+        result = publish(
+            s.warehouse_path,
+            s.published_dir,
+            mart_names,
+            run_id=context.run.run_id,
+            extra_tables={PIPELINE_QUALITY: pipeline_quality_select(s.quality_dir)},
+        )
         context.log.info(f"published {len(mart_names)} marts to {result.path}")
         empty = explain_empty_marts(result.row_counts, marts, loaded_row_counts(storage_paths(s)))
         for mart, reason in empty.items():
@@ -35,6 +59,8 @@ def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
         return MaterializeResult(
             metadata={
                 "empty_marts": empty,
+                "quality_warnings": int((~quality["passed"]).sum()),
+                "quality_report": str(s.quality_dir / "report.html"),
                 "path": str(result.path),
                 "parquet_dir": str(result.parquet_dir),
                 "publication_id": result.publication_id,

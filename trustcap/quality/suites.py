@@ -1,0 +1,172 @@
+"""What the quality gate checks, as data: one `Check` per expectation.
+
+Blocking checks stop publication when they fail; warnings are reported (Dagster UI,
+run summary, `pipeline_quality`, the HTML report) and publication goes ahead.
+Keys, value ranges, interval order and accepted values block: a mart that breaks
+them is wrong. Row counts against the previous publication and freshness warn:
+they flag something to look at, not something false.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingestion.contract import (
+    ACTIVITY_TYPES,
+    COST_CATEGORIES,
+    ORDER_CHANNELS,
+    ORDER_STATUSES,
+    PLATFORMS,
+)
+
+BLOCKING = "blocking"
+WARNING = "warning"
+AGGREGATE_PLATFORMS = (*PLATFORMS, "all")
+
+
+@dataclass(frozen=True)
+class Check:
+    table: str  # <schema>.<relation> in the working warehouse
+    kind: str  # unique | not_null | between | not_greater | in_set | row_count | fresh
+    columns: tuple[str, ...]
+    severity: str = BLOCKING
+    low: float | None = None
+    high: float | None = None
+    values: tuple[str, ...] = field(default=())
+
+    @property
+    def schema(self) -> str:
+        return self.table.split(".")[0]
+
+    @property
+    def relation(self) -> str:
+        return self.table.split(".")[1]
+
+    @property
+    def name(self) -> str:
+        """Unique per table; stable, because it keys the check in Dagster."""
+        suffix = {
+            "unique": "unique",
+            "not_null": "not_null",
+            "between": "in_range",
+            "not_greater": "not_above",
+            "in_set": "accepted_values",
+            "row_count": "row_count_vs_previous_publication",
+            "fresh": "fresh",
+        }[self.kind]
+        return "__".join([*self.columns, suffix]) if self.columns else suffix
+
+    @property
+    def description(self) -> str:
+        c = self.columns
+        match self.kind:
+            case "unique":
+                return f"({', '.join(c)}) identifies a row"
+            case "not_null":
+                return f"{c[0]} is never null"
+            case "between":
+                low, high = _fmt(self.low, "-inf"), _fmt(self.high, "+inf")
+                return f"{c[0]} lies in [{low}, {high}] (nulls allowed)"
+            case "not_greater":
+                return f"{c[0]} <= {c[1]} wherever both are known"
+            case "in_set":
+                return f"{c[0]} is one of {', '.join(self.values)}"
+            case "row_count":
+                return "row count within TC_QUALITY_ROW_COUNT_TOLERANCE of the previous publication"
+            case "fresh":
+                return f"newest {c[0]} at most TC_QUALITY_MAX_AGE_DAYS days old"
+        raise ValueError(f"unknown check kind {self.kind}")
+
+
+def _fmt(v: float | None, unbounded: str) -> str:
+    return unbounded if v is None else f"{v:g}"
+
+
+def _keys(table: str, *columns: str) -> list[Check]:
+    return [
+        Check(table, "unique", columns),
+        *(Check(table, "not_null", (c,)) for c in columns),
+    ]
+
+
+def _non_negative(table: str, *columns: str) -> list[Check]:
+    return [Check(table, "between", (c,), low=0) for c in columns]
+
+
+def _shares(table: str, *columns: str) -> list[Check]:
+    return [Check(table, "between", (c,), low=0, high=1) for c in columns]
+
+
+def _ordered(table: str, low: str, mid: str, high: str) -> list[Check]:
+    return [Check(table, "not_greater", (low, mid)), Check(table, "not_greater", (mid, high))]
+
+
+def _roi_checks(table: str) -> list[Check]:
+    return [
+        *_non_negative(table, "cost", "engaged_customers", "naive_revenue"),
+        *_ordered(
+            table, "incremental_revenue_low", "incremental_revenue", "incremental_revenue_high"
+        ),
+        *_ordered(table, "roi_low", "roi", "roi_high"),
+        Check(table, "not_null", ("method",)),
+        Check(table, "row_count", (), severity=WARNING),
+    ]
+
+
+def mart_checks() -> list[Check]:
+    rd, chm = "marts.responsiveness_daily", "marts.community_health_monthly"
+    crm, crs, cr = (
+        "marts.community_roi_monthly",
+        "marts.community_roi_summary",
+        "marts.campaign_roi",
+    )
+    return [
+        *_keys(rd, "date", "platform"),
+        Check(rd, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
+        *_non_negative(rd, "inbound", "answered", "median_first_response_minutes"),
+        *_shares(rd, "answered_share"),
+        Check(rd, "not_greater", ("answered", "inbound")),
+        Check(rd, "not_greater", ("median_first_response_minutes", "p90_first_response_minutes")),
+        Check(rd, "row_count", (), severity=WARNING),
+        Check(rd, "fresh", ("date",), severity=WARNING),
+        *_keys(chm, "period", "platform"),
+        Check(chm, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
+        *_non_negative(chm, "member_activities", "active_authors", "followers"),
+        Check(chm, "not_greater", ("returning_authors", "active_authors")),
+        Check(chm, "row_count", (), severity=WARNING),
+        *_keys(crm, "period", "platform"),
+        Check(crm, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
+        *_roi_checks(crm),
+        *_keys(crs, "platform"),
+        Check(crs, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
+        *_roi_checks(crs),
+        *_shares(crs, "unresolved_engaging_account_share"),
+        Check(crs, "not_greater", ("window_start", "window_end")),
+        *_keys(cr, "campaign_id"),
+        *_roi_checks(cr),
+    ]
+
+
+def staging_checks() -> list[Check]:
+    contacts, orders = "staging.stg_crm__contacts", "staging.stg_sales__orders"
+    activities, costs = "staging.stg_social__activities", "staging.stg_costs__community_costs"
+    return [
+        *_keys(contacts, "contact_id"),
+        *_keys(orders, "order_id"),
+        Check(orders, "in_set", ("status",), values=ORDER_STATUSES),
+        Check(orders, "in_set", ("channel",), values=ORDER_CHANNELS),
+        *_non_negative(orders, "amount"),
+        Check(orders, "fresh", ("ordered_at",), severity=WARNING),
+        *_keys(activities, "platform", "activity_id"),
+        Check(activities, "in_set", ("platform",), values=PLATFORMS),
+        Check(activities, "in_set", ("activity_type",), values=ACTIVITY_TYPES),
+        Check(activities, "between", ("sentiment",), low=-1, high=1),
+        Check(activities, "fresh", ("created_at",), severity=WARNING),
+        *_keys(costs, "cost_id"),
+        Check(costs, "in_set", ("category",), values=COST_CATEGORIES),
+        *_non_negative(costs, "amount"),
+    ]
+
+
+def all_checks() -> list[Check]:
+    return [*staging_checks(), *mart_checks()]
