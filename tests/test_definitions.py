@@ -57,3 +57,23 @@ def test_the_sensor_requests_a_run_for_new_files_and_skips_when_none(tmp_path):
         for e in ENTITIES:
             ingest_entity(e, landing, paths)
         assert isinstance(new_landing_files_sensor(build_sensor_context()), SkipReason)
+
+
+def test_the_quality_gate_checks_every_published_mart_and_blocks_on_marts():
+    from dagster import AssetCheckKey
+
+    from orchestration.definitions import defs
+    from trustcap.marts import published_marts
+    from trustcap.quality.suites import BLOCKING, all_checks
+
+    repo = defs.get_repository_def()
+    specs = {
+        spec.key: spec
+        for checks_def in repo.asset_checks_defs_by_key.values()
+        for spec in checks_def.check_specs
+    }
+    for check in all_checks():
+        spec = specs[AssetCheckKey(AssetKey([check.schema, check.relation]), check.name)]
+        assert spec.blocking == (check.severity == BLOCKING and check.schema == "marts")
+    checked_marts = {c.relation for c in all_checks() if c.schema == "marts"}
+    assert checked_marts == set(published_marts())
