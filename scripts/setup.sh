@@ -13,6 +13,6 @@ if [ ! -x .tools/bin/uv ]; then
   .tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==${UV_VERSION}"
 fi
 export UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT="$root/.venv"
-.tools/bin/uv sync --frozen --quiet --python "$python"
+.tools/bin/uv sync --frozen --quiet --compile-bytecode --python "$python"
 # dagster-dbt needs dbt's manifest before definitions load
 .venv/bin/trustcap prepare >/dev/null

@@ -62,6 +62,7 @@ def test_the_sensor_requests_a_run_for_new_files_and_skips_when_none(tmp_path):
 def test_the_quality_gate_checks_every_published_mart_and_blocks_on_marts():
     from dagster import AssetCheckKey
 
+    from orchestration.checks.quality import suite_check_name
     from orchestration.definitions import defs
     from trustcap.marts import published_marts
     from trustcap.quality.suites import BLOCKING, all_checks
@@ -73,7 +74,11 @@ def test_the_quality_gate_checks_every_published_mart_and_blocks_on_marts():
         for spec in checks_def.check_specs
     }
     for check in all_checks():
-        spec = specs[AssetCheckKey(AssetKey([check.schema, check.relation]), check.name)]
+        key = AssetCheckKey(
+            AssetKey([check.schema, check.relation]), suite_check_name(check.severity)
+        )
+        spec = specs[key]
+        assert check.description in spec.description
         assert spec.blocking == (check.severity == BLOCKING and check.schema == "marts")
     checked_marts = {c.relation for c in all_checks() if c.schema == "marts"}
     assert checked_marts == set(published_marts())

@@ -57,4 +57,10 @@ def trustcap_dbt_models(
 def trustcap_dbt_after_analytics(
     context: AssetExecutionContext, dbt: DbtCliResource, settings: SettingsResource
 ):
+    from orchestration.checks.quality import QUALITY_GATE_OP
+    from trustcap.quality.gx_runner import prewarm
+
+    # the quality checks come next: let their worker import GX while dbt builds
+    if context.job_def.graph.has_node_named(QUALITY_GATE_OP):
+        prewarm(context.run.run_id)
     yield from _build(context, dbt, settings)

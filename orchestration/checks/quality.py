@@ -25,9 +25,7 @@ from dagster import (
 from orchestration.resources import SettingsResource
 from trustcap.quality.suites import BLOCKING, Check, all_checks
 
-
-def _key(check: Check) -> AssetCheckKey:
-    return AssetCheckKey(AssetKey([check.schema, check.relation]), check.name)
+QUALITY_GATE_OP = "great_expectations_quality_gate"
 
 
 def _dbt_test_results(context: AssetCheckExecutionContext) -> list[dict]:
@@ -58,23 +56,38 @@ def _dbt_test_results(context: AssetCheckExecutionContext) -> list[dict]:
     return rows
 
 
+def suite_check_name(severity: str) -> str:
+    """One Dagster check per table and severity: the table's GX suite at that level."""
+    return f"great_expectations_{severity}"
+
+
 def build_quality_checks(asset_keys: set[AssetKey]) -> list:
-    """The checks whose table is a known asset (all of them, in a complete project)."""
+    """The checks whose table is a known asset (all of them, in a complete project).
+
+    Each table's expectations of one severity form one Dagster check (its metadata
+    lists them; pipeline_quality and the report keep one row per expectation): tens
+    of single-expectation checks cost Dagster more event writes than GX takes to run
+    them.
+    """
     checks = [c for c in all_checks() if AssetKey([c.schema, c.relation]) in asset_keys]
     if not checks:
         return []
-    by_key = {_key(c): c for c in checks}
+    suites: dict[AssetCheckKey, list[Check]] = {}
+    for c in checks:
+        key = AssetCheckKey(AssetKey([c.schema, c.relation]), suite_check_name(c.severity))
+        suites.setdefault(key, []).append(c)
 
     @multi_asset_check(
-        name="great_expectations_quality_gate",
+        name=QUALITY_GATE_OP,
         specs=[
             AssetCheckSpec(
-                name=c.name,
-                asset=AssetKey([c.schema, c.relation]),
-                description=f"[{c.severity}] {c.description}",
-                blocking=c.severity == BLOCKING and c.schema == "marts",
+                name=key.name,
+                asset=key.asset_key,
+                description=f"Great Expectations, {members[0].severity}: "
+                + "; ".join(c.description for c in members),
+                blocking=members[0].severity == BLOCKING and members[0].schema == "marts",
             )
-            for c in checks
+            for key, members in suites.items()
         ],
         can_subset=True,
     )
@@ -84,22 +97,38 @@ def build_quality_checks(asset_keys: set[AssetKey]) -> list:
         from trustcap.quality.gate import evaluate
 
         s = settings.get()
-        selected = [by_key[k] for k in sorted(context.selected_asset_check_keys, key=str)]
-        results = evaluate(s, context.run.run_id, selected, _dbt_test_results(context))
+        selected = sorted(context.selected_asset_check_keys, key=str)
+        to_run = [c for key in selected for c in suites[key]]
+        results = evaluate(s, context.run.run_id, to_run, _dbt_test_results(context))
         context.log.info(f"quality report: {s.quality_dir / 'report.html'}")
         gx = results.filter(results["check_source"] == "great_expectations")
         outcome = {(r["asset"], r["check_name"]): r for r in gx.iter_rows(named=True)}
-        for check in selected:
-            r = outcome[(f"{check.schema}/{check.relation}", check.name)]
+        for key in selected:
+            members = [outcome[("/".join(key.asset_key.path), c.name)] for c in suites[key]]
+            failed = [
+                f"{r['check_name']}: {r['observed_value']}" for r in members if not r["passed"]
+            ]
             yield AssetCheckResult(
-                asset_key=AssetKey([check.schema, check.relation]),
-                check_name=check.name,
-                passed=bool(r["passed"]),
+                asset_key=key.asset_key,
+                check_name=key.name,
+                passed=not failed,
                 severity=AssetCheckSeverity.ERROR
-                if check.severity == BLOCKING
+                if suites[key][0].severity == BLOCKING
                 else AssetCheckSeverity.WARN,
-                description=check.description,
-                metadata={"observed_value": r["observed_value"], "severity": check.severity},
+                description=(
+                    f"failed: {'; '.join(failed)}"
+                    if failed
+                    else f"all {len(members)} expectations passed"
+                ),
+                metadata={
+                    "expectations": len(members),
+                    "failed": len(failed),
+                    "results": "\n".join(
+                        f"{'passed' if r['passed'] else 'FAILED'} {r['check_name']}: "
+                        f"{r['observed_value']}"
+                        for r in members
+                    ),
+                },
             )
 
     return [quality_gate]

@@ -157,8 +157,18 @@ def test_a_corrupted_mart_fails_its_blocking_checks_and_is_not_published(world):
     assert failed_steps == ["great_expectations_quality_gate"]
     failure = next(e for e in result.all_events if e.is_step_failure)
     message = failure.event_specific_data.error.message
-    for name in ("platform__unique", "answered_share__in_range", "roi_low__roi__not_above"):
-        assert name in message
+    for mart in ("community_roi_summary", "responsiveness_daily", "community_roi_monthly"):
+        assert f"marts/{mart}: great_expectations_blocking" in message
+    evaluations = {
+        e.event_specific_data.asset_key.path[-1]: e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.event_specific_data.check_name == "great_expectations_blocking"
+    }
+    assert "platform__unique" in evaluations["community_roi_summary"].description
+    assert "answered_share__in_range" in evaluations["responsiveness_daily"].description
+    assert "roi_low__roi__not_above" in evaluations["community_roi_monthly"].description
+    assert evaluations["community_health_monthly"].passed
     assert not [e for e in result.all_events if e.is_step_success and "published" in e.step_key]
     assert published_digest(world) == before
     results = read_results(world.settings.quality_dir, result.run_id)
