@@ -123,9 +123,20 @@ def test_no_personal_data_reaches_the_published_marts(ran):
 def test_a_rerun_without_new_files_loads_nothing_and_changes_no_mart(ran):
     before = ran.marts_digest()
     raw_before = sorted(p.name for p in ran.settings.raw_dir.rglob("*.parquet"))
-    assert ran.run().success
+    quality = "select run_id, count(*) from marts.pipeline_quality group by run_id"
+    con = ran.published()
+    runs_before = dict(con.execute(quality).fetchall())
+    con.close()
+    result = ran.run()
+    assert result.success
     assert sorted(p.name for p in ran.settings.raw_dir.rglob("*.parquet")) == raw_before
     assert ran.marts_digest() == before
+    # the quality log gains this run's checks, once; earlier runs' rows stay as they were
+    con = ran.published()
+    runs_after = dict(con.execute(quality).fetchall())
+    con.close()
+    assert runs_after == {**runs_before, result.run_id: runs_after[result.run_id]}
+    assert runs_after[result.run_id] == max(runs_before.values())
 
 
 def test_the_same_file_dropped_again_under_another_name_is_not_double_counted(ran):
