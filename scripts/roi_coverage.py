@@ -25,20 +25,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.pipeline.conftest import make_world  # noqa: E402
-from tests.pipeline.test_roi import PLATFORMS, covered_truth, summary  # noqa: E402
+from tests.pipeline.test_roi import (  # noqa: E402
+    PLATFORMS,
+    WORLD_A,
+    WORLD_B,
+    covered_truth,
+    summary,
+)
 
 WORLDS = {
     # the demo world's mechanisms: a small net effect, true ROI negative
     "default": {},
-    # the tests' world A: strong uplift, unanswered complaints cost customers, the
-    # default costs: true ROI negative while the naive ROI looks positive
-    "a": {"uplift": {"twitter": 1.0, "instagram": 0.5, "facebook": 0.0}},
-    # strong uplift, complaints cost nothing: the zero-uplift platform's truth is 0
-    "b": {
-        "uplift": {"twitter": 0.9, "instagram": 0.6, "facebook": 0.0},
-        "cost_scale": 0.3,
-        "complaints_cost_customers": False,
-    },
+    # the tests' worlds: A, strong uplift and the default costs (true ROI negative,
+    # naive positive); B, strong uplift, cheap work, complaints that cost nothing
+    "a": WORLD_A,
+    "b": WORLD_B,
 }
 
 

@@ -3,41 +3,22 @@ and the quarantine/ingest log Parquet (never the working warehouse, which may be
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import polars as pl
 
-from ingestion.load import StoragePaths, loaded_row_counts, unknown_landing_files
+from ingestion.load import (
+    StoragePaths,
+    loaded_row_counts,
+    quarantine_counts,
+    unknown_landing_files,
+)
 from trustcap.marts import published_marts
 from trustcap.publish import explain_empty_marts
 from trustcap.settings import Settings
 
 
-def _glob(folder: Path, pattern: str) -> str:
-    return "'" + (folder.as_posix() + "/" + pattern).replace("'", "''") + "'"
-
-
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.0%}"
-
-
-def quarantine_counts(settings: Settings) -> list[tuple[str, int, int]]:
-    """(entity, rows quarantined, files quarantined whole), per entity with any."""
-    if not any(settings.quarantine_dir.glob("**/*.parquet")):
-        return []
-    con = duckdb.connect()
-    try:
-        return con.execute(
-            f"""select source || '/' || entity as entity,
-                       count(*) filter (where line_no is not null) as rows_quarantined,
-                       count(*) filter (where line_no is null) as files_quarantined
-                from read_parquet({_glob(settings.quarantine_dir, "**/*.parquet")},
-                                  union_by_name = true)
-                group by all order by 1"""
-        ).fetchall()
-    finally:
-        con.close()
 
 
 def quality_lines(settings: Settings) -> list[str]:
@@ -61,6 +42,7 @@ def quality_lines(settings: Settings) -> list[str]:
 
 def build_summary(settings: Settings) -> str:
     lines = ["", "Trust Capital — run summary", "=" * 28]
+    paths = StoragePaths(settings.raw_dir, settings.quarantine_dir, settings.ingest_log_dir)
     published = settings.published_path
     if not published.exists():
         lines.append("No publication yet: the marts were never published (see the errors above).")
@@ -125,17 +107,20 @@ def build_summary(settings: Settings) -> str:
                 (t, con.execute(f"select count(*) from marts.{t}").fetchone()[0]) for t in marts
             ]
             lines.append("Marts: " + ", ".join(f"{t} ({n:,} rows)" for t, n in counts))
-            paths = StoragePaths(settings.raw_dir, settings.quarantine_dir, settings.ingest_log_dir)
             empty = explain_empty_marts(dict(counts), marts, loaded_row_counts(paths))
             for mart, reason in empty.items():
                 lines.append(f"  {mart} is empty: {reason}")
         finally:
             con.close()
-    q = quarantine_counts(settings)
+    q = [
+        (e, c["rows_quarantined"], c["files_quarantined"])
+        for e, c in quarantine_counts(paths).items()
+        if c["rows_quarantined"] or c["files_quarantined"]
+    ]
     if q:
         total_rows = sum(r for _, r, _ in q)
         total_files = sum(f for _, _, f in q)
-        detail = ", ".join(f"{e}: {r} rows/{f} files" for e, r, f in q if r or f)
+        detail = ", ".join(f"{e}: {r} rows/{f} files" for e, r, f in q)
         lines.append(
             f"Quarantine: {total_rows:,} rows and {total_files} whole files ({detail}); "
             "query quarantine.quarantined_rows in the warehouse for reasons"

@@ -23,6 +23,13 @@ from analytics.roi import within_99
 from tests.pipeline.conftest import make_world
 
 PLATFORMS = ("twitter", "instagram", "facebook", "all")
+# the worlds' mechanisms beyond the defaults (scripts/roi_coverage.py runs them too)
+WORLD_A = {"uplift": {"twitter": 1.0, "instagram": 0.5, "facebook": 0.0}}
+WORLD_B = {
+    "uplift": {"twitter": 0.9, "instagram": 0.6, "facebook": 0.0},
+    "cost_scale": 0.3,
+    "complaints_cost_customers": False,
+}
 
 
 def covered_truth(pw, window_start, window_end) -> dict[str, dict[str, float]]:
@@ -64,26 +71,14 @@ def summary(pw) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def world_a(tmp_path_factory):
-    pw = make_world(
-        tmp_path_factory.mktemp("roi_a"),
-        seed=7,
-        scale=2.0,
-        uplift={"twitter": 1.0, "instagram": 0.5, "facebook": 0.0},
-    )
+    pw = make_world(tmp_path_factory.mktemp("roi_a"), seed=7, scale=2.0, **WORLD_A)
     assert pw.run().success
     return pw
 
 
 @pytest.fixture(scope="module")
 def world_b(tmp_path_factory):
-    pw = make_world(
-        tmp_path_factory.mktemp("roi_b"),
-        seed=21,
-        scale=1.0,
-        uplift={"twitter": 0.9, "instagram": 0.6, "facebook": 0.0},
-        cost_scale=0.3,
-        complaints_cost_customers=False,
-    )
+    pw = make_world(tmp_path_factory.mktemp("roi_b"), seed=21, scale=1.0, **WORLD_B)
     assert pw.run().success
     return pw
 

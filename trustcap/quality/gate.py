@@ -82,8 +82,7 @@ def evaluate(
     paths = StoragePaths(settings.raw_dir, settings.quarantine_dir, settings.ingest_log_dir)
     rows += [{**r, "checked_at": now} for r in other_results or []]
     rows += quarantine_rows(quarantine_counts(paths), now)
-    write_results(settings.quality_dir, run_id, rows)
-    results = read_results(settings.quality_dir, run_id)
+    results = write_results(settings.quality_dir, run_id, rows)
     write_report(settings.quality_dir, results, run_id)
     return results
 

@@ -5,7 +5,7 @@ connection back before fetching and DuckDB drops the result (GX issues #10738,
 #11579). GX keeps one connection open for the dialects listed in
 `_PERSISTED_CONNECTION_DIALECTS`; registering duckdb there fixes it
 (../shared/docs/stack.md). Every expectation is shown to fail on broken data in
-tests/unit/test_quality_checks.py.
+tests/pipeline/test_quality.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import math
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,9 +31,6 @@ class Outcome:
     passed: bool
     observed_value: str
     description: str
-
-
-RESULT_FORMAT = "SUMMARY"
 
 
 class _DuckDBDialect(str):
@@ -152,40 +148,27 @@ def run_checks(
     GX runs in a child process: it keeps SQLAlchemy engines (and so read-only DuckDB
     handles) alive after a validation, which would block the next run's writers.
     """
-    warm = _WARM.pop(warm_key, []) if warm_key else []
-    workers = [w if w.poll() is None else _spawn() for w in warm] or [_spawn()]
-    # whole tables to each worker, the largest suites first, to the least loaded
-    shares: list[list[Check]] = [[] for _ in workers]
-    by_table: dict[str, list[Check]] = {}
-    for check in checks:
-        by_table.setdefault(check.table, []).append(check)
-    for table_checks in sorted(by_table.values(), key=len, reverse=True):
-        min(shares, key=len).extend(table_checks)
-
-    def ask(worker: subprocess.Popen, share: list[Check]) -> list[Outcome]:
-        request = {
-            "warehouse_path": str(warehouse_path),
-            "checks": [asdict(c) for c in share],
-            "previous_row_counts": previous_row_counts,
-            "row_count_tolerance": row_count_tolerance,
-            "oldest": (now - timedelta(days=max_age_days)).isoformat(),
-        }
-        stdout, stderr = worker.communicate(json.dumps(request))
-        if worker.returncode != 0:
-            raise RuntimeError(f"quality checks crashed:\n{stderr[-4000:]}")
-        return [Outcome(**o) for o in json.loads(stdout)]
-
-    with ThreadPoolExecutor(len(workers)) as pool:
-        answers = list(pool.map(ask, workers, shares))
-    return [o for answer in answers for o in answer]
+    worker = _WARM.pop(warm_key, None) if warm_key else None
+    if worker is None or worker.poll() is not None:
+        worker = _spawn()
+    request = {
+        "warehouse_path": str(warehouse_path),
+        "checks": [asdict(c) for c in checks],
+        "previous_row_counts": previous_row_counts,
+        "row_count_tolerance": row_count_tolerance,
+        "oldest": (now - timedelta(days=max_age_days)).isoformat(),
+    }
+    stdout, stderr = worker.communicate(json.dumps(request))
+    if worker.returncode != 0:
+        raise RuntimeError(f"quality checks crashed:\n{stderr[-4000:]}")
+    return [Outcome(**o) for o in json.loads(stdout)]
 
 
 # Workers started ahead of time, by key (the run id). Importing GX takes about 3 s;
 # a worker started while dbt builds the marts has done it by the time the checks run.
-_WARM: dict[str, list[subprocess.Popen]] = {}
-# One worker: two, prewarmed together, slowed the dbt step they overlap by about 2 s
-# on 2 cores and saved nothing in the checks (measured with scripts/quality_overhead.py)
-WORKERS = 1
+# One worker: two, splitting the tables, slowed the dbt step they overlap by about
+# 2 s on 2 cores and saved nothing in the checks (scripts/quality_overhead.py).
+_WARM: dict[str, subprocess.Popen] = {}
 
 
 def _spawn() -> subprocess.Popen:
@@ -203,7 +186,7 @@ def prewarm(key: str) -> None:
 
     A worker nobody uses exits when this process does (its stdin closes)."""
     if key not in _WARM:
-        _WARM[key] = [_spawn() for _ in range(WORKERS)]
+        _WARM[key] = _spawn()
 
 
 def _main() -> None:
@@ -265,7 +248,7 @@ def _evaluate(context, source, checks, previous_row_counts, row_count_tolerance,
         validation = context.validation_definitions.add(
             gx.ValidationDefinition(name=table, data=batch, suite=suite)
         )
-        result = validation.run(result_format=RESULT_FORMAT)
+        result = validation.run(result_format="SUMMARY")
         for r in result.results:
             check = run_here[r.expectation_config.meta["check"]]
             errored = _error(r) is not None

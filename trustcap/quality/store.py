@@ -34,15 +34,20 @@ def results_dir(quality_dir: Path) -> Path:
     return quality_dir / "results"
 
 
-def write_results(quality_dir: Path, run_id: str, rows: list[dict]) -> Path:
-    """One file per run; rewriting it on a retried run replaces, never duplicates."""
-    frame = pl.DataFrame(rows, schema=RESULT_SCHEMA).with_columns(run_id=pl.lit(run_id))
+def write_results(quality_dir: Path, run_id: str, rows: list[dict]) -> pl.DataFrame:
+    """One file per run; rewriting it on a retried run replaces, never duplicates.
+    Returns the run's results as written."""
+    frame = (
+        pl.DataFrame(rows, schema=RESULT_SCHEMA)
+        .with_columns(run_id=pl.lit(run_id))
+        .sort("checked_at", "run_id", "asset", "check_name")
+    )
     target = results_dir(quality_dir) / f"{run_id}.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".parquet.tmp")
     frame.write_parquet(tmp)
     os.replace(tmp, target)
-    return target
+    return frame
 
 
 def read_results(quality_dir: Path, run_id: str | None = None) -> pl.DataFrame:
