@@ -6,6 +6,7 @@ from orchestration.assets.dbt import trustcap_dbt_after_analytics, trustcap_dbt_
 from orchestration.assets.ingestion import build_ingestion_assets
 from orchestration.assets.publication import build_publication_asset
 from orchestration.assets.roi import roi_estimates
+from orchestration.assets.voice import text_scores
 from orchestration.checks.quality import asset_keys_of, build_quality_checks
 from orchestration.jobs import pipeline_job
 from orchestration.resources import build_resources
@@ -17,6 +18,7 @@ ASSETS = [
     *build_ingestion_assets(),
     trustcap_dbt_models,
     roi_estimates,
+    text_scores,
     trustcap_dbt_after_analytics,
     build_publication_asset(published_marts()),
 ]

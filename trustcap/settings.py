@@ -76,6 +76,29 @@ SETTINGS: tuple[Setting, ...] = (
         "7",
         "Warn when the newest activity, order or mart date is older than this many days.",
     ),
+    Setting(
+        "TC_CRISIS_THRESHOLD",
+        "5",
+        "A day is a crisis day when its negative mentions exceed the baseline (median of the "
+        "previous 28 days) by this many robust standard deviations (1.4826 x MAD, at least "
+        "the square root of the median, at least 1).",
+    ),
+    Setting(
+        "TC_CRISIS_MIN_EXCESS",
+        "10",
+        "...and by at least this many mentions (small platforms' noise is not a crisis).",
+    ),
+    Setting(
+        "TC_YOUNG_ACCOUNT_DAYS",
+        "30",
+        "An author whose account was created less than this many days before posting is "
+        "flagged as a young account.",
+    ),
+    Setting(
+        "TC_AMPLIFICATION_THRESHOLD",
+        "0.5",
+        "A crisis whose amplification_score reaches this value is suspected_amplification.",
+    ),
     Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
     Setting(
         "TC_DEMO_SCALE",
@@ -143,6 +166,10 @@ class Settings:
     roi_min_pre_months: int = 6
     quality_row_count_tolerance: float = 0.5
     quality_max_age_days: float = 7.0
+    crisis_threshold: float = 5.0
+    crisis_min_excess: int = 10
+    young_account_days: float = 30.0
+    amplification_threshold: float = 0.5
     demo_seed: int = 7
     demo_scale: float = 1.0
     dagster_home: Path = field(default=Path())
@@ -188,6 +215,14 @@ class Settings:
             ),
             quality_max_age_days=_float(
                 get("TC_QUALITY_MAX_AGE_DAYS"), "TC_QUALITY_MAX_AGE_DAYS", 0.0, 100_000.0
+            ),
+            crisis_threshold=_float(get("TC_CRISIS_THRESHOLD"), "TC_CRISIS_THRESHOLD", 0.0, 1000.0),
+            crisis_min_excess=_int(get("TC_CRISIS_MIN_EXCESS"), "TC_CRISIS_MIN_EXCESS", 0),
+            young_account_days=_float(
+                get("TC_YOUNG_ACCOUNT_DAYS"), "TC_YOUNG_ACCOUNT_DAYS", 0.0, 100_000.0
+            ),
+            amplification_threshold=_float(
+                get("TC_AMPLIFICATION_THRESHOLD"), "TC_AMPLIFICATION_THRESHOLD", 0.0, 1.0
             ),
             demo_seed=_int(get("TC_DEMO_SEED"), "TC_DEMO_SEED", 0),
             demo_scale=_float(get("TC_DEMO_SCALE"), "TC_DEMO_SCALE", 0.001, 10_000.0),
@@ -249,6 +284,10 @@ class Settings:
             "analytics_dir": self.analytics_dir.as_posix(),
             "engagement_rule": self.engagement_rule,
             "roi_min_pre_months": self.roi_min_pre_months,
+            "crisis_threshold": self.crisis_threshold,
+            "crisis_min_excess": self.crisis_min_excess,
+            "young_account_days": self.young_account_days,
+            "amplification_threshold": self.amplification_threshold,
         }
 
     def dbt_env(self) -> dict[str, str]:
@@ -268,6 +307,10 @@ class Settings:
         os.environ["TC_ANSWER_WINDOW_HOURS"] = repr(self.answer_window_hours)
         os.environ["TC_ENGAGEMENT_RULE"] = self.engagement_rule
         os.environ["TC_ROI_MIN_PRE_MONTHS"] = str(self.roi_min_pre_months)
+        os.environ["TC_CRISIS_THRESHOLD"] = repr(self.crisis_threshold)
+        os.environ["TC_CRISIS_MIN_EXCESS"] = str(self.crisis_min_excess)
+        os.environ["TC_YOUNG_ACCOUNT_DAYS"] = repr(self.young_account_days)
+        os.environ["TC_AMPLIFICATION_THRESHOLD"] = repr(self.amplification_threshold)
         os.environ["TC_QUALITY_ROW_COUNT_TOLERANCE"] = repr(self.quality_row_count_tolerance)
         os.environ["TC_QUALITY_MAX_AGE_DAYS"] = repr(self.quality_max_age_days)
         os.environ["DAGSTER_HOME"] = self.dagster_home.as_posix()

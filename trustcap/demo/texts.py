@@ -79,6 +79,63 @@ TEMPLATES: dict[tuple[str, int], tuple[tuple[str, str], ...]] = {
     ),
 }
 
+# neutral details people add (no sentiment word, no topic or complaint term): three per
+# text, so that organic messages on one topic are not near-duplicates of each other
+DETAILS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "Bought it in March.",
+        "Customer since 2019.",
+        "Ordered from the website.",
+        "Picked it up in town.",
+        "It is for my sister.",
+        "My husband chose the colour.",
+        "We use it in the kitchen.",
+        "Got the blue version.",
+        "Paid by card.",
+        "Living in Leeds.",
+        "Second purchase this year.",
+        "My neighbour has one too.",
+        "Bought two of them.",
+        "Used it this morning.",
+        "Ordered the large size.",
+        "For our second home.",
+        "My kids use it daily.",
+        "Saw it on TV.",
+        "Heard of you from a colleague.",
+        "Reference is in my account.",
+        "Same as my mother's.",
+        "Took the red one.",
+        "Bought it for the office.",
+        "First time buying from you.",
+    ),
+    "fr": (
+        "Acheté en mars.",
+        "Cliente depuis 2019.",
+        "Commandé sur le site.",
+        "Récupéré en ville.",
+        "C'est pour ma sœur.",
+        "Couleur bleue.",
+        "On s'en sert dans la cuisine.",
+        "Pris en bleu.",
+        "Payé par carte.",
+        "J'habite à Nantes.",
+        "Deuxième achat cette année.",
+        "Ma voisine a le même.",
+        "Commandé en mai.",
+        "Utilisé ce matin.",
+        "Taille XL.",
+        "Pour la maison de vacances.",
+        "Les enfants s'en servent le soir.",
+        "Vu à la télé.",
+        "C'est pour mon frère.",
+        "Référence dans mon compte.",
+        "Comme celui de ma mère.",
+        "J'ai pris le rouge.",
+        "Acheté pour le bureau.",
+        "J'habite à Lille.",
+    ),
+}
+
 AMPLIFIED_TEMPLATES = (
     "Boycott this brand! {t} is a scandal #boycott",
     "BOYCOTT NOW: {t} is a scandal. Share! #boycott",
@@ -111,8 +168,27 @@ def build_texts(
                 prefix[sel] = np.array([p for p, _ in tpls], dtype=object)[pick]
                 suffix[sel] = np.array([s for _, s in tpls], dtype=object)[pick]
     order_no = rng.integers(10000, 99999, n).astype(str)
+    details = [np.empty(n, dtype=object) for _ in range(3)]
+    for lg in ("en", "fr"):
+        sel = lang == lg
+        k = int(sel.sum())
+        if k:
+            pool = np.array(DETAILS[lg], dtype=object)
+            # three different details: a random start, then two distinct offsets
+            first = rng.integers(0, len(pool), k)
+            step = rng.integers(1, len(pool) // 2, k)
+            for j, detail in enumerate(details):
+                detail[sel] = pool[(first + j * step) % len(pool)]
     frame = pl.DataFrame(
-        {"p": prefix.astype(str), "w": word.astype(str), "s": suffix.astype(str), "o": order_no}
+        {
+            "p": prefix.astype(str),
+            "w": word.astype(str),
+            "s": suffix.astype(str),
+            "o": order_no,
+            "d1": details[0].astype(str),
+            "d2": details[1].astype(str),
+            "d3": details[2].astype(str),
+        }
     )
     text = pl.concat_str(["p", "w", "s"])
     # complaints ending in "order #" get a number, as real ones do
@@ -121,6 +197,7 @@ def build_texts(
         .then(pl.concat_str([text, pl.col("o")]))
         .otherwise(text)
     )
+    text = pl.concat_str([text, pl.col("d1"), pl.col("d2"), pl.col("d3")], separator=" ")
     out = frame.select(text.alias("text"))["text"]
     # capitalise the first letter where the template starts with the topic word
     return out.str.slice(0, 1).str.to_uppercase() + out.str.slice(1)

@@ -61,7 +61,9 @@ class WorldConfig:
     response_sigma: float = 1.1
     organic_crisis: tuple[date, int, str] = (date(2026, 4, 14), 6, "twitter")
     organic_sales_drop: float = 0.35  # share of orders lost during the 28 days after start
-    amplified_crisis: tuple[date, int, str] = (date(2025, 9, 8), 2, "instagram")
+    # at the turn of a season (November 1.3 -> December 1.6) with a year of history
+    # before it: revenue_change_pct must remove seasonality to come out near zero
+    amplified_crisis: tuple[date, int, str] = (date(2025, 12, 1), 2, "instagram")
     default_margin_rate: float = 0.35  # what the pipeline applies to lines without unit_cost
     reporting_currency: str = "EUR"
 

@@ -33,6 +33,7 @@ joined as (
         activities.share_count,
         activities.lang,
         activities.sentiment,
+        md5(activities.text) as text_hash,
         authors.contact_id,
         authors.is_resolved as is_author_resolved,
         authors.is_brand as is_brand_author,

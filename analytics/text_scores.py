@@ -1,0 +1,152 @@
+"""Score each distinct activity text once: a cache keyed by the text's md5.
+
+The cache lives beside the other analytics results (<TC_WAREHOUSE_DIR>/analytics):
+- text_scores.parquet: text_hash, lang_detected, generic_sentiment,
+  complaint_penalty, sentiment, polarity, scorer_version;
+- text_minhash_bands.parquet: text_hash, band_no, band_key (near-duplicate keys).
+Neither holds the text itself. A rerun scores only texts whose hash is not cached
+yet; a change of scorer (lexicon file, packages, MinHash layout) rescores all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from analytics.sentiment import (
+    COMPLAINT_TERMS,
+    MINHASH_BANDS,
+    MINHASH_PERMUTATIONS,
+    minhash_bands,
+    score_many,
+)
+
+SCORES_FILE = "text_scores.parquet"
+BANDS_FILE = "text_minhash_bands.parquet"
+SCORES_SCHEMA = {
+    "text_hash": pl.String,
+    "lang_detected": pl.String,
+    "generic_sentiment": pl.Float64,
+    "complaint_penalty": pl.Float64,
+    "sentiment": pl.Float64,
+    "polarity": pl.String,
+    "scorer_version": pl.String,
+}
+BANDS_SCHEMA = {"text_hash": pl.String, "band_no": pl.Int32, "band_key": pl.Int64}
+
+
+def scorer_version() -> str:
+    parts = [COMPLAINT_TERMS.read_bytes()]
+    parts += [
+        f"{p}={version(p)}".encode()
+        for p in ("vadersentiment", "textblob-fr", "py3langid", "datasketch")
+    ]
+    parts.append(f"minhash={MINHASH_PERMUTATIONS}x{MINHASH_BANDS}".encode())
+    return hashlib.md5(b"|".join(parts)).hexdigest()[:12]
+
+
+@dataclass
+class ScoringRun:
+    distinct_texts: int
+    scored_now: int
+    seconds: float
+    unsupported_language: int
+    by_language: dict[str, int]
+
+    @property
+    def texts_per_second(self) -> float:
+        return self.scored_now / self.seconds if self.seconds > 0 else 0.0
+
+
+def _write_atomic(frame: pl.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    frame.write_parquet(tmp)
+    os.replace(tmp, path)
+
+
+def _cached(path: Path, schema: dict, current: str | None = None) -> pl.DataFrame:
+    if not path.exists():
+        return pl.DataFrame(schema=schema)
+    frame = pl.read_parquet(path)
+    if current is not None and frame.height and frame["scorer_version"][0] != current:
+        return pl.DataFrame(schema=schema)
+    return frame
+
+
+def new_texts(con: duckdb.DuckDBPyConnection, known: pl.DataFrame) -> pl.DataFrame:
+    """Distinct texts of the activities whose md5 is not among `known` hashes."""
+    con.register("known_hashes", known.select("text_hash").to_arrow())
+    try:
+        return con.sql(
+            """
+            select md5(text) as text_hash, any_value(text) as text
+            from staging.stg_social__activities
+            where text is not null and trim(text) <> ''
+            group by 1
+            having md5(text) not in (select text_hash from known_hashes)
+            order by 1
+            """
+        ).pl()
+    finally:
+        con.unregister("known_hashes")
+
+
+def update_text_scores(
+    con: duckdb.DuckDBPyConnection, analytics_dir: Path, workers: int = 2
+) -> ScoringRun:
+    current = scorer_version()
+    scores_path, bands_path = analytics_dir / SCORES_FILE, analytics_dir / BANDS_FILE
+    cached = _cached(scores_path, SCORES_SCHEMA, current)
+    cached_bands = _cached(bands_path, BANDS_SCHEMA) if cached.height else None
+    todo = new_texts(con, cached)
+    started = time.perf_counter()
+    texts = todo["text"].to_list()
+    scored = score_many(texts, workers) if texts else None
+    bands = minhash_bands(texts)
+    seconds = time.perf_counter() - started
+    fresh = (
+        pl.DataFrame(schema=SCORES_SCHEMA)
+        if scored is None
+        else scored.select(
+            text_hash=todo["text_hash"],
+            lang_detected=pl.col("lang"),
+            generic_sentiment=pl.col("generic"),
+            complaint_penalty=pl.col("complaint_penalty"),
+            sentiment=pl.col("sentiment"),
+            polarity=pl.col("polarity"),
+            scorer_version=pl.lit(current),
+        )
+    )
+    fresh_bands = bands.select(
+        text_hash=todo["text_hash"].gather(bands["text_index"])
+        if texts
+        else pl.lit(None, pl.String),
+        band_no=pl.col("band_no"),
+        band_key=pl.col("band_key"),
+    ).cast(BANDS_SCHEMA)
+    all_scores = pl.concat([cached, fresh])
+    # unique: a run cut off between the two writes must not leave bands counted twice
+    all_bands = (
+        pl.concat([cached_bands, fresh_bands]).unique(["text_hash", "band_no"], keep="last")
+        if cached_bands is not None
+        else fresh_bands
+    )
+    if texts or not scores_path.exists() or not bands_path.exists():
+        _write_atomic(all_bands, bands_path)
+        _write_atomic(all_scores, scores_path)
+    langs = fresh.group_by("lang_detected").len()
+    return ScoringRun(
+        distinct_texts=all_scores.height,
+        scored_now=fresh.height,
+        seconds=seconds,
+        unsupported_language=int(fresh["sentiment"].is_null().sum()),
+        by_language={(k or "none"): int(v) for k, v in langs.iter_rows()},
+    )

@@ -1,0 +1,73 @@
+with
+
+scored as (
+    select * from {{ ref('int_activities_scored') }}
+),
+
+topics as (
+    select * from {{ ref('int_activities_topics_matched') }}
+),
+
+answered as (
+    select * from {{ ref('int_inbound_activities_answered') }}
+),
+
+member_voice as (
+    select
+        scored.platform,
+        scored.activity_id,
+        scored.account_id,
+        scored.created_on,
+        scored.is_inbound,
+        scored.is_negative,
+        scored.sentiment is not null as is_scored,
+        scored.is_young_account,
+        scored.is_known_customer,
+        coalesce(answered.is_answered, false) as is_answered
+    from scored
+    left join answered
+        on
+            scored.platform = answered.platform
+            and scored.activity_id = answered.activity_id
+    where not scored.is_brand_author and scored.has_text
+),
+
+tagged as (
+    select
+        member_voice.*,
+        coalesce(topics.topic, 'unclassified') as topic
+    from member_voice
+    left join topics
+        on
+            member_voice.platform = topics.platform
+            and member_voice.activity_id = topics.activity_id
+    union all
+    select
+        member_voice.*,
+        'all' as topic
+    from member_voice
+),
+
+final as (
+    select
+        cast(date_trunc('week', created_on) as date) as week,
+        topic,
+        count(*) as mentions,
+        count(*) filter (where is_scored) as scored_mentions,
+        count(*) filter (where is_negative) as negative_mentions,
+        cast(count(*) filter (where is_negative) as double)
+        / nullif(count(*) filter (where is_scored), 0) as negative_share,
+        count(*) filter (where is_inbound) as inbound,
+        cast(count(*) filter (where is_inbound and is_answered) as double)
+        / nullif(count(*) filter (where is_inbound), 0) as answered_share,
+        count(distinct concat(platform, '|', account_id)) as authors,
+        count(*) filter (where is_known_customer) as customer_mentions,
+        count(*) filter (where is_young_account) as young_account_mentions,
+        cast(count(*) filter (where is_negative and not is_young_account) as double)
+        / nullif(count(*) filter (where is_scored and not is_young_account), 0)
+            as negative_share_established_accounts
+    from tagged
+    group by cast(date_trunc('week', created_on) as date), topic
+)
+
+select * from final

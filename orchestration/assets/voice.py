@@ -1,0 +1,64 @@
+"""Sentiment and near-duplicate keys of every distinct activity text (analytics/),
+between the two dbt steps, beside the ROI estimator."""
+
+import os
+
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+
+from analytics.text_scores import update_text_scores
+from orchestration.resources import SettingsResource
+
+INPUTS = [AssetKey(["staging", "stg_social__activities"])]
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            AssetKey(["analytics", "text_scores"]),
+            deps=INPUTS,
+            group_name="analytics",
+            kinds={"python", "parquet"},
+            description=(
+                "Sentiment of each distinct activity text (keyed by md5, text not stored): "
+                "language detected by py3langid; VADER (English) or textblob-fr (French) "
+                "plus the complaint lexicon; null for languages not covered. Cached: a "
+                "rerun scores only texts not seen before (see analytics/sentiment.py)."
+            ),
+        ),
+        AssetSpec(
+            AssetKey(["analytics", "text_minhash_bands"]),
+            deps=INPUTS,
+            group_name="analytics",
+            kinds={"python", "parquet"},
+            description=(
+                "MinHash LSH band keys of each distinct text's normalised words: two texts "
+                "sharing a band key are near-duplicates (used by crisis_events)."
+            ),
+        ),
+    ],
+)
+def text_scores(context: AssetExecutionContext, settings: SettingsResource):
+    s = settings.get()
+    con = duckdb.connect(str(s.warehouse_path), read_only=True)
+    try:
+        run = update_text_scores(con, s.analytics_dir, workers=os.cpu_count() or 1)
+    finally:
+        con.close()
+    context.log.info(
+        f"{run.scored_now:,} new distinct texts scored in {run.seconds:.1f} s "
+        f"({run.texts_per_second:,.0f}/s); {run.distinct_texts:,} distinct texts cached; "
+        f"{run.unsupported_language:,} in languages not covered"
+    )
+    meta = {
+        "distinct_texts": run.distinct_texts,
+        "scored_this_run": run.scored_now,
+        "texts_per_second": round(run.texts_per_second, 1),
+        "unsupported_language_this_run": run.unsupported_language,
+        "languages_this_run": run.by_language,
+    }
+    yield MaterializeResult(asset_key=AssetKey(["analytics", "text_scores"]), metadata=meta)
+    yield MaterializeResult(
+        asset_key=AssetKey(["analytics", "text_minhash_bands"]),
+        metadata={"distinct_texts": run.distinct_texts},
+    )
