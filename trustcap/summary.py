@@ -40,6 +40,40 @@ def quality_lines(settings: Settings) -> list[str]:
     return lines
 
 
+def _voice_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    v = con.execute(
+        """select sum(mentions), sum(negative_mentions) / nullif(sum(scored_mentions), 0),
+                  sum(mentions) - sum(scored_mentions)
+           from marts.voice_of_market where topic = 'all'"""
+    ).fetchone()
+    if not v[0]:
+        return ["Voice of the market: no member text in the data."]
+    top = con.execute(
+        """select topic, sum(negative_mentions) as negatives from marts.voice_of_market
+           where topic not in ('all', 'unclassified') group by topic
+           order by negatives desc, topic limit 3"""
+    ).fetchall()
+    lines = [
+        f"Voice of the market: {v[0]:,} member texts, {v[1]:.1%} negative; "
+        f"{v[2]:,} unscored (language not covered); most negative mentions: "
+        + ", ".join(f"{t} ({n:,})" for t, n in top)
+    ]
+    crises = con.execute(
+        """select platform, started_on, ended_on, negative_mentions, severity,
+                  amplification_score, suspected_amplification, revenue_change_pct
+           from marts.crisis_events where platform <> 'all' order by started_on"""
+    ).fetchall()
+    lines.append(f"Crises: {len(crises)} detected (per platform; 'all' rows in the mart)")
+    for c in crises:
+        kind = "suspected amplification" if c[6] else "organic"
+        revenue = f"{c[7]:+.1f} %" if c[7] is not None else "not yet measurable"
+        lines.append(
+            f"  {c[0]} {c[1]} to {c[2]}: {c[3]:,} negative mentions ({c[4]:.0f}x usual), "
+            f"{kind} (score {c[5]:.2f}), revenue change {revenue}"
+        )
+    return lines
+
+
 def build_summary(settings: Settings) -> str:
     lines = ["", "Trust Capital — run summary", "=" * 28]
     paths = StoragePaths(settings.raw_dir, settings.quarantine_dir, settings.ingest_log_dir)
@@ -102,6 +136,7 @@ def build_summary(settings: Settings) -> str:
                     f"{p[2]:,} active authors, {p[3]:,} peer-to-peer replies, "
                     f"{followers} followers (vanity)"
                 )
+            lines.extend(_voice_lines(con))
             marts = published_marts()
             counts = [
                 (t, con.execute(f"select count(*) from marts.{t}").fetchone()[0]) for t in marts

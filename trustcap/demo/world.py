@@ -504,13 +504,16 @@ def generate(config: WorldConfig | None = None) -> World:
         * (1 + uplift[:, None] * treated)
     )
     n_lost = rng.poisson(lam_lost)
-    orders, lines = _orders(cfg, rng, n0, nx, n_lost, month_starts, org_start_us, country)
+    orders, lines, crisis_lost_14d = _orders(
+        cfg, rng, n0, nx, n_lost, month_starts, org_start_us, country
+    )
 
     fx = _fx_rates(cfg, rng)
     costs = _costs(cfg, rng, campaigns, month_starts)
 
     parts = _Parts(
         n=n,
+        crisis_lost_14d=crisis_lost_14d,
         created_us=created_us,
         country=country,
         segment=segment,
@@ -558,6 +561,7 @@ class _Parts:
     """What `generate` drew, handed to the assembly of tables and of the truth."""
 
     n: object
+    crisis_lost_14d: int
     created_us: object
     country: object
     segment: object
@@ -777,6 +781,8 @@ def _orders(cfg, rng, n0, nx, n_lost, month_starts, crisis_start_us, country):
         & (ts < crisis_start_us + 28 * DAY)
         & (rng.random(len(cells)) < cfg.organic_sales_drop)
     )
+    # orders the crisis removed in its first 14 days (the window revenue_change_pct reads)
+    crisis_lost_14d = int((lost & ~lost_flag & (ts < crisis_start_us + 14 * DAY)).sum())
     keep = ~lost
     contact, ts, extra_flag = contact[keep], ts[keep], extra_flag[keep]
     lost_flag = lost_flag[keep]
@@ -830,7 +836,7 @@ def _orders(cfg, rng, n0, nx, n_lost, month_starts, crisis_start_us, country):
             "has_cost": rng.random(len(line_order)) < 0.75,
         }
     )
-    return orders, lines
+    return orders, lines, crisis_lost_14d
 
 
 def _fx_rates(cfg, rng):
@@ -1225,6 +1231,12 @@ def _truth(cfg, tables, p: _Parts):
         ).height
     )
     org, amp = cfg.organic_crisis, cfg.amplified_crisis
+    org_from = datetime.combine(org[0], datetime.min.time())
+    crisis_orders_14d = o.filter(
+        ~pl.col("is_lost_to_complaint")
+        & (pl.col("ordered_at") >= org_from)
+        & (pl.col("ordered_at") < org_from + timedelta(days=14))
+    ).height
     truth = {
         "config": {
             k: (str(v) if isinstance(v, date | tuple) else v) for k, v in asdict(cfg).items()
@@ -1253,6 +1265,11 @@ def _truth(cfg, tables, p: _Parts):
                 "start": str(org[0]),
                 "end": str(org[0] + timedelta(days=org[1] - 1)),
                 "planted_revenue_change_pct": -100 * cfg.organic_sales_drop,
+                # in this sample: orders removed in the 14 days from the start, over the
+                # orders there would have been (guest orders are never removed)
+                "realised_order_change_pct": round(
+                    -100 * p.crisis_lost_14d / (crisis_orders_14d + p.crisis_lost_14d), 2
+                ),
                 "amplified": False,
             },
             "amplified": {
@@ -1299,4 +1316,19 @@ def _truth(cfg, tables, p: _Parts):
         "margin_eur",
         "status",
     )
-    return truth, {"contacts": truth_contacts, "orders": truth_orders}
+    # member texts' planted polarity (-1, 0, 1), language, topic and crisis membership
+    truth_activities = p.members.select(
+        "platform",
+        "activity_id",
+        "polarity",
+        "lang",
+        "topic",
+        "is_organic_crisis",
+        "is_amplified_crisis",
+        "is_counter_voice",
+    )
+    return truth, {
+        "contacts": truth_contacts,
+        "orders": truth_orders,
+        "activities": truth_activities,
+    }

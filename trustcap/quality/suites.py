@@ -120,6 +120,7 @@ def mart_checks() -> list[Check]:
         "marts.community_roi_summary",
         "marts.campaign_roi",
     )
+    vom, ce = "marts.voice_of_market", "marts.crisis_events"
     return [
         *_keys(rd, "date", "platform"),
         Check(rd, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
@@ -144,6 +145,24 @@ def mart_checks() -> list[Check]:
         Check(crs, "not_greater", ("window_start", "window_end")),
         *_keys(cr, "campaign_id"),
         *_roi_checks(cr),
+        *_keys(vom, "week", "topic"),
+        *_non_negative(vom, "mentions", "authors", "young_account_mentions"),
+        *_shares(vom, "negative_share", "answered_share"),
+        Check(vom, "not_greater", ("negative_mentions", "scored_mentions")),
+        Check(vom, "not_greater", ("scored_mentions", "mentions")),
+        Check(vom, "row_count", (), severity=WARNING),
+        *_keys(ce, "crisis_id"),
+        Check(ce, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
+        *_non_negative(ce, "negative_mentions", "authors", "advocate_counter_mentions"),
+        *_shares(
+            ce,
+            "new_account_share",
+            "duplicate_text_share",
+            "known_customer_share",
+            "amplification_score",
+        ),
+        Check(ce, "not_greater", ("started_on", "peak_on")),
+        Check(ce, "not_greater", ("peak_on", "ended_on")),
     ]
 
 
