@@ -155,17 +155,39 @@ def _score_chunk(texts: list[str]) -> pl.DataFrame:
     return score_texts(_WORKER_SCORER, texts)
 
 
+def _score_and_hash_chunk(part: tuple[int, list[str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    offset, texts = part
+    bands = minhash_bands(texts).with_columns(pl.col("text_index") + offset)
+    return score_texts(_WORKER_SCORER, texts), bands
+
+
+def _pool(workers: int):
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    # spawn: the caller may hold threads (Dagster, DuckDB) that fork would copy mid-state
+    return ProcessPoolExecutor(workers, get_context("spawn"), initializer=_init_worker)
+
+
 def score_many(texts: list[str], workers: int, chunk: int = 20_000) -> pl.DataFrame:
     """score_texts over worker processes (the scorers are pure Python: one core each)."""
     if workers <= 1 or len(texts) <= chunk:
         return score_texts(build_scorer(), texts)
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     parts = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
-    # spawn: the caller may hold threads (Dagster, DuckDB) that fork would copy mid-state
-    with ProcessPoolExecutor(workers, get_context("spawn"), initializer=_init_worker) as pool:
+    with _pool(workers) as pool:
         return pl.concat(list(pool.map(_score_chunk, parts)))
+
+
+def score_and_hash(
+    texts: list[str], workers: int, chunk: int = 20_000
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """score_texts and minhash_bands of the same texts, over worker processes."""
+    if workers <= 1 or len(texts) <= chunk:
+        return score_texts(build_scorer(), texts), minhash_bands(texts)
+    parts = [(i, texts[i : i + chunk]) for i in range(0, len(texts), chunk)]
+    with _pool(workers) as pool:
+        done = list(pool.map(_score_and_hash_chunk, parts))
+    return pl.concat([d[0] for d in done]), pl.concat([d[1] for d in done])
 
 
 # ------------------------------------------------------------------ near-duplicates

@@ -25,7 +25,7 @@ from analytics.sentiment import (
     MINHASH_BANDS,
     MINHASH_PERMUTATIONS,
     minhash_bands,
-    score_many,
+    score_and_hash,
 )
 
 SCORES_FILE = "text_scores.parquet"
@@ -109,8 +109,7 @@ def update_text_scores(
     todo = new_texts(con, cached)
     started = time.perf_counter()
     texts = todo["text"].to_list()
-    scored = score_many(texts, workers) if texts else None
-    bands = minhash_bands(texts)
+    scored, bands = score_and_hash(texts, workers) if texts else (None, minhash_bands([]))
     seconds = time.perf_counter() - started
     fresh = (
         pl.DataFrame(schema=SCORES_SCHEMA)
