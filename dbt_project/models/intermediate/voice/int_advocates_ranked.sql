@@ -21,7 +21,7 @@ ranked as (
         *,
         row_number() over (
             partition by platform
-            order by positive_activities desc, peer_replies desc, account_id
+            order by positive_activities desc, peer_replies desc, account_id asc
         ) as voice_rank,
         count(*) over (partition by platform) as platform_accounts
     from voices

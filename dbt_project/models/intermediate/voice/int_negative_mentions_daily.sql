@@ -63,8 +63,8 @@ history as (
     inner join filled as past
         on
             today.platform = past.platform
-            and past.date < today.date
-            and past.date >= {{ dbt.dateadd('day', -var('crisis_baseline_days'), 'today.date') }}
+            and today.date > past.date
+            and {{ dbt.dateadd('day', -var('crisis_baseline_days'), 'today.date') }} <= past.date
 ),
 
 medians as (

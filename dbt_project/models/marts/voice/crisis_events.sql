@@ -66,8 +66,8 @@ incident_days as (
     inner join daily
         on
             incidents.platform = daily.platform
-            and daily.date >= incidents.started_on
-            and daily.date <= incidents.ended_on
+            and incidents.started_on <= daily.date
+            and incidents.ended_on >= daily.date
     group by incidents.crisis_id
 ),
 
@@ -86,8 +86,8 @@ mentions as (
     inner join scored
         on
             (incidents.platform = 'all' or incidents.platform = scored.platform)
-            and scored.created_on >= incidents.started_on
-            and scored.created_on <= incidents.ended_on
+            and incidents.started_on <= scored.created_on
+            and incidents.ended_on >= scored.created_on
     where not scored.is_brand_author and scored.is_negative
 ),
 
@@ -201,8 +201,8 @@ counter_voice as (
     inner join scored
         on
             (incidents.platform = 'all' or incidents.platform = scored.platform)
-            and scored.created_on >= incidents.started_on
-            and scored.created_on <= incidents.ended_on
+            and incidents.started_on <= scored.created_on
+            and incidents.ended_on >= scored.created_on
     inner join voices
         on
             scored.platform = voices.platform
@@ -264,8 +264,8 @@ window_revenue as (
     cross join revenue_bounds
     left join revenue_daily
         on
-            revenue_daily.ordered_on >= windows.before_from
-            and revenue_daily.ordered_on < windows.after_until
+            windows.before_from <= revenue_daily.ordered_on
+            and windows.after_until > revenue_daily.ordered_on
     group by windows.crisis_id, windows.lag_days
 ),
 
