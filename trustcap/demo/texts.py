@@ -169,14 +169,17 @@ def build_texts(
                 suffix[sel] = np.array([s for _, s in tpls], dtype=object)[pick]
     order_no = rng.integers(10000, 99999, n).astype(str)
     details = [np.empty(n, dtype=object) for _ in range(3)]
+    # drawn from a generator seeded by (not advancing) the caller's state, so adding
+    # details left every other draw of the world, and so its planted figures, unchanged
+    detail_rng = np.random.default_rng(rng.bit_generator.state["state"]["state"])
     for lg in ("en", "fr"):
         sel = lang == lg
         k = int(sel.sum())
         if k:
             pool = np.array(DETAILS[lg], dtype=object)
             # three different details: a random start, then two distinct offsets
-            first = rng.integers(0, len(pool), k)
-            step = rng.integers(1, len(pool) // 2, k)
+            first = detail_rng.integers(0, len(pool), k)
+            step = detail_rng.integers(1, len(pool) // 2, k)
             for j, detail in enumerate(details):
                 detail[sel] = pool[(first + j * step) % len(pool)]
     frame = pl.DataFrame(
