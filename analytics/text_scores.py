@@ -11,7 +11,6 @@ yet; a change of scorer (lexicon file, packages, MinHash layout) rescores all.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -20,6 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from analytics.files import write_parquet_atomic
 from analytics.sentiment import (
     COMPLAINT_TERMS,
     MINHASH_BANDS,
@@ -63,13 +63,6 @@ class ScoringRun:
     @property
     def texts_per_second(self) -> float:
         return self.scored_now / self.seconds if self.seconds > 0 else 0.0
-
-
-def _write_atomic(frame: pl.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    frame.write_parquet(tmp)
-    os.replace(tmp, path)
 
 
 def _cached(path: Path, schema: dict, current: str | None = None) -> pl.DataFrame:
@@ -139,8 +132,8 @@ def update_text_scores(
         else fresh_bands
     )
     if texts or not scores_path.exists() or not bands_path.exists():
-        _write_atomic(all_bands, bands_path)
-        _write_atomic(all_scores, scores_path)
+        write_parquet_atomic(all_bands, bands_path)
+        write_parquet_atomic(all_scores, scores_path)
     langs = fresh.group_by("lang_detected").len()
     return ScoringRun(
         distinct_texts=all_scores.height,

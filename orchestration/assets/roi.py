@@ -1,12 +1,9 @@
 """The causal ROI estimator (analytics/roi.py) as an asset between the two dbt steps."""
 
-import os
-from pathlib import Path
-
 import duckdb
-import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
+from analytics.files import write_parquet_atomic
 from analytics.roi import empty_result, estimate, load_inputs
 from orchestration.resources import SettingsResource
 
@@ -21,13 +18,6 @@ INPUTS = [
     AssetKey(["intermediate", "int_contact_revenues_monthly"]),
     AssetKey(["staging", "stg_crm__contacts"]),
 ]
-
-
-def _write_atomic(frame: pl.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    frame.write_parquet(tmp)
-    os.replace(tmp, path)
 
 
 @multi_asset(
@@ -61,7 +51,7 @@ def roi_estimates(context: AssetExecutionContext, settings: SettingsResource):
         result = empty_result(f"not estimated: the model fit failed ({exc})")
     for name, part in OUTPUTS.items():
         frame = getattr(result, part)
-        _write_atomic(frame, s.analytics_dir / f"{name}.parquet")
+        write_parquet_atomic(frame, s.analytics_dir / f"{name}.parquet")
     summary = {
         row["platform"]: round(row["incremental_revenue"] or 0.0, 2)
         for row in result.summary.iter_rows(named=True)

@@ -33,16 +33,21 @@ def _overlaps(frame: pl.DataFrame, start: str, end: str) -> pl.Expr:
     )
 
 
-@pytest.mark.parametrize("kind", ["organic", "amplified"])
-def test_planted_crises_are_detected_and_told_apart(voice, kind):
-    planted = voice.truth["crises"][kind]
-    crises = _crises(voice)
-    found = crises.filter(
+def _found(pw: PipelineWorld, planted: dict) -> pl.DataFrame:
+    """Incidents on the planted crisis's platform that overlap its window."""
+    crises = _crises(pw)
+    return crises.filter(
         (pl.col("platform") == planted["platform"])
         & _overlaps(crises, planted["start"], planted["end"])
     )
+
+
+@pytest.mark.parametrize("kind", ["organic", "amplified"])
+def test_planted_crises_are_detected_and_told_apart(voice, kind):
+    planted = voice.truth["crises"][kind]
+    found = _found(voice, planted)
     print(found.select("platform", "started_on", "ended_on", "amplification_score").rows())
-    assert found.height == 1, crises
+    assert found.height == 1, _crises(voice)
     row = found.row(0, named=True)
     assert row["suspected_amplification"] is planted["amplified"], row
     if planted["amplified"]:
@@ -58,11 +63,7 @@ def test_planted_crises_are_detected_and_told_apart(voice, kind):
 @pytest.mark.parametrize("kind", ["organic", "amplified"])
 def test_revenue_change_matches_the_planted_drop(voice, kind):
     planted = voice.truth["crises"][kind]
-    crises = _crises(voice)
-    row = crises.filter(
-        (pl.col("platform") == planted["platform"])
-        & _overlaps(crises, planted["start"], planted["end"])
-    ).row(0, named=True)
+    row = _found(voice, planted).row(0, named=True)
     print(
         f"{kind}: revenue_change_pct {row['revenue_change_pct']} "
         f"(seasonality adjusted: {row['is_revenue_seasonality_adjusted']}), "
