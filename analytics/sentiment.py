@@ -34,7 +34,6 @@ from pathlib import Path
 import polars as pl
 
 NO_LANGUAGE = "zxx"  # ISO 639-2: no linguistic content (emoji only)
-SUPPORTED = ("en", "fr", NO_LANGUAGE)
 # the detector chooses among these; anything else is unlikely enough to be one of them
 CANDIDATE_LANGUAGES = ("en", "fr", "es", "de", "it", "pt", "nl")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -79,9 +78,7 @@ def detect_languages(scorer: Scorer, texts: list[str]) -> list[str | None]:
 
 
 def _generic(scorer: Scorer, text: str, lang: str | None) -> float | None:
-    if lang == "en":
-        return scorer.vader.polarity_scores(text)["compound"]
-    if lang == NO_LANGUAGE:
+    if lang in ("en", NO_LANGUAGE):
         return scorer.vader.polarity_scores(text)["compound"]
     if lang == "fr":
         emoji = " ".join(_EMOJI.findall(text))
@@ -151,10 +148,6 @@ def _init_worker() -> None:
     _WORKER_SCORER = build_scorer()
 
 
-def _score_chunk(texts: list[str]) -> pl.DataFrame:
-    return score_texts(_WORKER_SCORER, texts)
-
-
 def _score_and_hash_chunk(part: tuple[int, list[str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
     offset, texts = part
     bands = minhash_bands(texts).with_columns(pl.col("text_index") + offset)
@@ -167,15 +160,6 @@ def _pool(workers: int):
 
     # spawn: the caller may hold threads (Dagster, DuckDB) that fork would copy mid-state
     return ProcessPoolExecutor(workers, get_context("spawn"), initializer=_init_worker)
-
-
-def score_many(texts: list[str], workers: int, chunk: int = 20_000) -> pl.DataFrame:
-    """score_texts over worker processes (the scorers are pure Python: one core each)."""
-    if workers <= 1 or len(texts) <= chunk:
-        return score_texts(build_scorer(), texts)
-    parts = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
-    with _pool(workers) as pool:
-        return pl.concat(list(pool.map(_score_chunk, parts)))
 
 
 def score_and_hash(

@@ -19,12 +19,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from analytics import sentiment
 from analytics.files import write_parquet_atomic
 from analytics.sentiment import (
     COMPLAINT_TERMS,
     MINHASH_BANDS,
     MINHASH_PERMUTATIONS,
-    minhash_bands,
     score_and_hash,
 )
 
@@ -43,7 +43,8 @@ BANDS_SCHEMA = {"text_hash": pl.String, "band_no": pl.Int32, "band_key": pl.Int6
 
 
 def scorer_version() -> str:
-    parts = [COMPLAINT_TERMS.read_bytes()]
+    # the scorer's own code counts too: a changed rule must not leave stale scores cached
+    parts = [COMPLAINT_TERMS.read_bytes(), Path(sentiment.__file__).read_bytes()]
     parts += [
         f"{p}={version(p)}".encode()
         for p in ("vadersentiment", "textblob-fr", "py3langid", "datasketch")
@@ -102,25 +103,19 @@ def update_text_scores(
     todo = new_texts(con, cached)
     started = time.perf_counter()
     texts = todo["text"].to_list()
-    scored, bands = score_and_hash(texts, workers) if texts else (None, minhash_bands([]))
+    scored, bands = score_and_hash(texts, workers)
     seconds = time.perf_counter() - started
-    fresh = (
-        pl.DataFrame(schema=SCORES_SCHEMA)
-        if scored is None
-        else scored.select(
-            text_hash=todo["text_hash"],
-            lang_detected=pl.col("lang"),
-            generic_sentiment=pl.col("generic"),
-            complaint_penalty=pl.col("complaint_penalty"),
-            sentiment=pl.col("sentiment"),
-            polarity=pl.col("polarity"),
-            scorer_version=pl.lit(current),
-        )
-    )
+    fresh = scored.select(
+        text_hash=todo["text_hash"],
+        lang_detected=pl.col("lang"),
+        generic_sentiment=pl.col("generic"),
+        complaint_penalty=pl.col("complaint_penalty"),
+        sentiment=pl.col("sentiment"),
+        polarity=pl.col("polarity"),
+        scorer_version=pl.lit(current),
+    ).cast(SCORES_SCHEMA)
     fresh_bands = bands.select(
-        text_hash=todo["text_hash"].gather(bands["text_index"])
-        if texts
-        else pl.lit(None, pl.String),
+        text_hash=todo["text_hash"].gather(bands["text_index"]),
         band_no=pl.col("band_no"),
         band_key=pl.col("band_key"),
     ).cast(BANDS_SCHEMA)

@@ -49,15 +49,13 @@ def test_a_changed_scorer_rescores_everything(tmp_path, monkeypatch):
     assert (rerun.scored_now, rerun.distinct_texts) == (2, 2)
 
 
-def test_score_many_in_worker_processes_equals_one_process():
-    from analytics.sentiment import build_scorer, score_and_hash, score_many, score_texts
+def test_scoring_in_worker_processes_equals_one_process():
+    from analytics.sentiment import build_scorer, score_and_hash, score_texts
 
     texts = [f"Order {i} never arrived, awful" if i % 2 else f"Merci {i} !" for i in range(60)]
-    one = score_texts(build_scorer(), texts)
-    many = score_many(texts, workers=2, chunk=25)
-    assert one.equals(many)
     scores, bands = score_and_hash(texts, workers=2, chunk=25)
-    assert scores.equals(one) and bands.sort("band_no", "text_index").equals(
+    assert scores.equals(score_texts(build_scorer(), texts))
+    assert bands.sort("band_no", "text_index").equals(
         minhash_bands(texts).sort("band_no", "text_index")
     )
 

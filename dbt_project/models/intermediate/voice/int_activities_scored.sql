@@ -51,6 +51,10 @@ joined as (
             else 'no_text'
         end as sentiment_source,
         accounts.created_at as account_created_at,
+        (
+            {{ epoch_seconds('activities.created_at') }}
+            - {{ epoch_seconds('accounts.created_at') }}
+        ) / 86400.0 as account_age_days,
         first_orders.first_completed_order_at
     from activities
     left join text_scores
@@ -84,13 +88,8 @@ final as (
         sentiment_source,
         coalesce(sentiment <= -0.05, false) as is_negative,
         coalesce(sentiment >= 0.05, false) as is_positive,
-        ({{ epoch_seconds('created_at') }} - {{ epoch_seconds('account_created_at') }})
-        / 86400.0 as account_age_days,
-        coalesce(
-            ({{ epoch_seconds('created_at') }} - {{ epoch_seconds('account_created_at') }})
-            < {{ var('young_account_days') }} * 86400.0,
-            false
-        ) as is_young_account,
+        account_age_days,
+        coalesce(account_age_days < {{ var('young_account_days') }}, false) as is_young_account,
         coalesce(first_completed_order_at <= created_at, false) as is_known_customer
     from joined
 )
