@@ -99,6 +99,16 @@ SETTINGS: tuple[Setting, ...] = (
         "0.5",
         "A crisis whose amplification_score reaches this value is suspected_amplification.",
     ),
+    Setting(
+        "TC_TRUST_HALF_LIFE_DAYS",
+        "180",
+        "Trust evidence loses half its weight in this many days (at least 14).",
+    ),
+    Setting(
+        "TC_TRUST_ASYMMETRY",
+        "2.0",
+        "A betrayal weighs this many times its seed weight (trust_event_weights); at least 1.",
+    ),
     Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
     Setting(
         "TC_DEMO_SCALE",
@@ -170,6 +180,8 @@ class Settings:
     crisis_min_excess: int = 10
     young_account_days: float = 30.0
     amplification_threshold: float = 0.5
+    trust_half_life_days: float = 180.0
+    trust_asymmetry: float = 2.0
     demo_seed: int = 7
     demo_scale: float = 1.0
     dagster_home: Path = field(default=Path())
@@ -224,6 +236,11 @@ class Settings:
             amplification_threshold=_float(
                 get("TC_AMPLIFICATION_THRESHOLD"), "TC_AMPLIFICATION_THRESHOLD", 0.0, 1.0
             ),
+            # under 14 days the stock's scaled running sums could overflow a double
+            trust_half_life_days=_float(
+                get("TC_TRUST_HALF_LIFE_DAYS"), "TC_TRUST_HALF_LIFE_DAYS", 14.0, 36_500.0
+            ),
+            trust_asymmetry=_float(get("TC_TRUST_ASYMMETRY"), "TC_TRUST_ASYMMETRY", 1.0, 100.0),
             demo_seed=_int(get("TC_DEMO_SEED"), "TC_DEMO_SEED", 0),
             demo_scale=_float(get("TC_DEMO_SCALE"), "TC_DEMO_SCALE", 0.001, 10_000.0),
             dagster_home=dagster_home,
@@ -288,6 +305,8 @@ class Settings:
             "crisis_min_excess": self.crisis_min_excess,
             "young_account_days": self.young_account_days,
             "amplification_threshold": self.amplification_threshold,
+            "trust_half_life_days": self.trust_half_life_days,
+            "trust_asymmetry": self.trust_asymmetry,
         }
 
     def dbt_env(self) -> dict[str, str]:
@@ -311,6 +330,8 @@ class Settings:
         os.environ["TC_CRISIS_MIN_EXCESS"] = str(self.crisis_min_excess)
         os.environ["TC_YOUNG_ACCOUNT_DAYS"] = repr(self.young_account_days)
         os.environ["TC_AMPLIFICATION_THRESHOLD"] = repr(self.amplification_threshold)
+        os.environ["TC_TRUST_HALF_LIFE_DAYS"] = repr(self.trust_half_life_days)
+        os.environ["TC_TRUST_ASYMMETRY"] = repr(self.trust_asymmetry)
         os.environ["TC_QUALITY_ROW_COUNT_TOLERANCE"] = repr(self.quality_row_count_tolerance)
         os.environ["TC_QUALITY_MAX_AGE_DAYS"] = repr(self.quality_max_age_days)
         os.environ["DAGSTER_HOME"] = self.dagster_home.as_posix()

@@ -80,6 +80,15 @@ def ran(tmp_path_factory) -> PipelineWorld:
     return pw
 
 
+@pytest.fixture(scope="session")
+def seed7_world(tmp_path_factory) -> PipelineWorld:
+    """The demo world at seed 7, scale 1, run once per worker: the voice and trust
+    tests read it (both in xdist group "voice", so they share one worker)."""
+    pw = make_world(tmp_path_factory.mktemp("seed7"), seed=7, scale=1.0)
+    assert pw.run().success
+    return pw
+
+
 def copy_world(pw: PipelineWorld, root: Path) -> PipelineWorld:
     shutil.copytree(pw.settings.landing_dir, root / "landing", copy_function=shutil.copy2)
     return PipelineWorld(

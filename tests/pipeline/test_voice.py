@@ -6,17 +6,15 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from tests.pipeline.conftest import PipelineWorld, make_world
+from tests.pipeline.conftest import PipelineWorld
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("voice")]
 LABEL = {-1: "negative", 0: "neutral", 1: "positive"}
 
 
 @pytest.fixture(scope="module")
-def voice(tmp_path_factory) -> PipelineWorld:
-    pw = make_world(tmp_path_factory.mktemp("voice"), seed=7, scale=1.0)
-    assert pw.run().success
-    return pw
+def voice(seed7_world) -> PipelineWorld:
+    return seed7_world
 
 
 def _crises(pw: PipelineWorld) -> pl.DataFrame:

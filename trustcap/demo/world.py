@@ -519,6 +519,7 @@ def generate(config: WorldConfig | None = None) -> World:
         segment=segment,
         satisfaction=satisfaction,
         silent=silent,
+        has_social=has_social,
         betrayal_month=betrayal_month,
         month_starts=month_starts,
         brand_accounts=brand_accounts,
@@ -567,6 +568,7 @@ class _Parts:
     segment: object
     satisfaction: object
     silent: object
+    has_social: object
     betrayal_month: object
     month_starts: object
     brand_accounts: object
@@ -1302,6 +1304,9 @@ def _truth(cfg, tables, p: _Parts):
             "is_linked": p.linked,
             "is_advocate": p.advocate,
             "is_silent_satisfied": p.silent,
+            # latent traits the pipeline never sees, for checks of what it infers
+            "has_social_account": p.has_social,
+            "satisfaction": np.round(p.satisfaction, 4),
             "lapse_month": p.lapse_month,
         }
     )

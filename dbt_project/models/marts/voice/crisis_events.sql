@@ -12,8 +12,8 @@ bands as (
     select * from {{ ref('stg_analytics__text_minhash_bands') }}
 ),
 
-voices as (
-    select * from {{ ref('int_advocates_ranked') }}
+advocates as (
+    select * from {{ ref('advocates') }}
 ),
 
 orders as (
@@ -203,11 +203,11 @@ counter_voice as (
             (incidents.platform = 'all' or incidents.platform = scored.platform)
             and incidents.started_on <= scored.created_on
             and incidents.ended_on >= scored.created_on
-    inner join voices
+    inner join advocates
         on
-            scored.platform = voices.platform
-            and scored.account_id = voices.account_id
-    where voices.is_top_voice and scored.is_positive and not scored.is_brand_author
+            scored.platform = advocates.platform
+            and scored.account_id = advocates.account_id
+    where advocates.in_unlocking_minority and scored.is_positive and not scored.is_brand_author
     group by incidents.crisis_id
 ),
 
