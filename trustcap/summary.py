@@ -74,6 +74,52 @@ def _voice_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
+def _trust_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    t = con.execute(
+        """select count(*), count(*) filter (where trust_tier in ('trusting', 'advocate')),
+                  count(*) filter (where trust_tier in ('betrayed', 'at_risk')),
+                  count(*) filter (where is_silent_satisfied), max(as_of_on)
+           from marts.customer_trust"""
+    ).fetchone()
+    if not t[0]:
+        return ["Trust capital: no contact in the data."]
+    lines = [
+        f"Trust capital (as of {t[4]}): {t[0]:,} contacts, {t[1]:,} trusting or advocates, "
+        f"{t[2]:,} betrayed or at risk, {t[3]:,} silent satisfied (no online activity)"
+    ]
+    stock = con.execute(
+        """select min(date), max(date), arg_min(trust_capital, date),
+                  arg_max(trust_capital, date) from marts.trust_capital_daily"""
+    ).fetchone()
+    if stock[0] is not None:
+        lines.append(
+            f"  brand stock {stock[2]:,.0f} on {stock[0]} -> {stock[3]:,.0f} on {stock[1]}"
+        )
+    validity = con.execute(
+        """select measure, any_value(top_bottom_retention_ratio),
+                  any_value(decile_retention_spearman), any_value(cutoffs)
+           from marts.trust_validity group by measure order by measure desc"""
+    ).fetchall()
+    if validity:
+        lines.append(
+            f"  next-90-day retention, top decile / bottom decile ({validity[0][3]} cutoffs): "
+            + ", ".join(
+                f"{m} {r:.2f}x (Spearman {rho:+.2f})" if r is not None else f"{m} n/a"
+                for m, r, rho, _ in validity
+            )
+        )
+    else:
+        lines.append("  trust validity: not enough history for a cutoff (needs 270 days)")
+    minority = con.execute(
+        """select count(*), count(distinct platform) from marts.advocates
+           where in_unlocking_minority"""
+    ).fetchone()
+    lines.append(
+        f"  unlocking minority: {minority[0]:,} advocate accounts on {minority[1]} platform(s)"
+    )
+    return lines
+
+
 def build_summary(settings: Settings) -> str:
     lines = ["", "Trust Capital — run summary", "=" * 28]
     paths = StoragePaths(settings.raw_dir, settings.quarantine_dir, settings.ingest_log_dir)
@@ -137,6 +183,7 @@ def build_summary(settings: Settings) -> str:
                     f"{followers} followers (vanity)"
                 )
             lines.extend(_voice_lines(con))
+            lines.extend(_trust_lines(con))
             marts = published_marts()
             counts = [
                 (t, con.execute(f"select count(*) from marts.{t}").fetchone()[0]) for t in marts

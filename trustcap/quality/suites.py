@@ -22,6 +22,7 @@ from ingestion.contract import (
 BLOCKING = "blocking"
 WARNING = "warning"
 AGGREGATE_PLATFORMS = (*PLATFORMS, "all")
+TRUST_TIERS = ("betrayed", "at_risk", "neutral", "trusting", "advocate")
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,9 @@ def mart_checks() -> list[Check]:
         "marts.campaign_roi",
     )
     vom, ce = "marts.voice_of_market", "marts.crisis_events"
+    ct, tcd = "marts.customer_trust", "marts.trust_capital_daily"
+    tv, tvc, adv = "marts.trust_validity", "marts.trust_validity_by_cutoff", "marts.advocates"
+    measures = ("trust_score", "followers", "likes_given")
     return [
         *_keys(rd, "date", "platform"),
         Check(rd, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
@@ -163,6 +167,29 @@ def mart_checks() -> list[Check]:
         ),
         Check(ce, "not_greater", ("started_on", "peak_on")),
         Check(ce, "not_greater", ("peak_on", "ended_on")),
+        *_keys(ct, "contact_id"),
+        *_shares(ct, "trust_score"),
+        Check(ct, "not_null", ("trust_score",)),
+        Check(ct, "in_set", ("trust_tier",), values=TRUST_TIERS),
+        *_non_negative(ct, "positive_events", "negative_events", "completed_orders"),
+        Check(ct, "row_count", (), severity=WARNING),
+        *_keys(tcd, "date"),
+        *_non_negative(tcd, "gained", "betrayed", "customers_trusting", "customers_betrayed"),
+        Check(tcd, "not_null", ("trust_capital",)),
+        Check(tcd, "fresh", ("date",), severity=WARNING),
+        *_keys(tv, "measure", "decile"),
+        Check(tv, "in_set", ("measure",), values=measures),
+        Check(tv, "between", ("decile",), low=1, high=10),
+        *_shares(tv, "retained_next_90d_share"),
+        Check(tv, "not_greater", ("retained_next_90d", "customers")),
+        *_keys(tvc, "cutoff_on", "measure", "decile"),
+        Check(tvc, "in_set", ("measure",), values=measures),
+        *_keys(adv, "platform", "account_id"),
+        Check(adv, "in_set", ("platform",), values=PLATFORMS),
+        *_shares(adv, "advocacy_score", "trust_score"),
+        Check(adv, "between", ("rank",), low=1),
+        Check(adv, "not_greater", ("rank", "platform_accounts")),
+        Check(adv, "not_null", ("in_unlocking_minority",)),
     ]
 
 
