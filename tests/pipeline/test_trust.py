@@ -33,8 +33,9 @@ def _f1(predicted: set, planted: set) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def test_trust_deciles_predict_retention_and_vanity_deciles_do_not(world):
-    validity = _mart(world, "select * from marts.trust_validity order by measure, decile")
+def validity_trends(pw: PipelineWorld) -> dict[str, dict]:
+    """Per measure: Spearman, top/bottom ratio, best and worst decile share, cutoffs."""
+    validity = _mart(pw, "select * from marts.trust_validity order by measure, decile")
     print(validity.select("measure", "decile", "customers", "retained_next_90d_share").rows())
     trend = validity.group_by("measure").agg(
         pl.col("decile_retention_spearman").first(),
@@ -43,8 +44,12 @@ def test_trust_deciles_predict_retention_and_vanity_deciles_do_not(world):
         pl.col("retained_next_90d_share").min().alias("worst"),
         pl.col("cutoffs").first(),
     )
-    print(trend.sort("measure").rows())
-    by = {r["measure"]: r for r in trend.iter_rows(named=True)}
+    return {r["measure"]: r for r in trend.iter_rows(named=True)}
+
+
+def test_trust_deciles_predict_retention_and_vanity_deciles_do_not(world):
+    by = validity_trends(world)
+    print(by)
     trust, followers, likes = by["trust_score"], by["followers"], by["likes_given"]
     assert trust["cutoffs"] >= 3
     assert trust["top_bottom_retention_ratio"] >= 1.5
@@ -59,18 +64,22 @@ def test_trust_deciles_predict_retention_and_vanity_deciles_do_not(world):
     assert abs(likes["decile_retention_spearman"]) < 0.5
 
 
-def test_unlocking_minority_finds_the_planted_advocates(world):
-    advocates = _mart(world, "select * from marts.advocates")
+def minority_scores(pw: PipelineWorld) -> tuple[int, float, float]:
+    advocates = _mart(pw, "select * from marts.advocates")
     chosen = set(advocates.filter(pl.col("in_unlocking_minority"))["account_id"].to_list())
-    precision, recall, _ = _f1(chosen, set(world.truth["advocates"]))
-    print(
-        f"unlocking minority: {len(chosen)} accounts, precision {precision:.2f}, "
-        f"recall {recall:.2f}"
-    )
+    precision, recall, _ = _f1(chosen, set(pw.truth["advocates"]))
+    return len(chosen), precision, recall
+
+
+def test_unlocking_minority_finds_the_planted_advocates(world):
+    chosen, precision, recall = minority_scores(world)
+    print(f"unlocking minority: {chosen} accounts, precision {precision:.2f}, recall {recall:.2f}")
     assert precision >= 0.6 and recall >= 0.6
 
 
-def test_silent_satisfied_match_the_planted_segment(world):
+def silent_scores(world: PipelineWorld) -> dict[str, tuple[float, float, float]]:
+    """Precision, recall, F1 of is_silent_satisfied against the planted flag and
+    against the segment's definition."""
     contacts = world.world.truth_tables["contacts"]
     orders = world.world.truth_tables["orders"]
     trust = _mart(world, "select contact_id, is_silent_satisfied from marts.customer_trust")
@@ -100,6 +109,12 @@ def test_silent_satisfied_match_the_planted_segment(world):
         f"precision {p1:.2f}, recall {r1:.2f}, F1 {f1_planted:.2f}; by definition "
         f"({len(defined)}): precision {p2:.2f}, recall {r2:.2f}, F1 {f1_defined:.2f}"
     )
+    return {"planted": (p1, r1, f1_planted), "defined": (p2, r2, f1_defined)}
+
+
+def test_silent_satisfied_match_the_planted_segment(world):
+    scores = silent_scores(world)
+    f1_planted, f1_defined = scores["planted"][2], scores["defined"][2]
     # The planted segment is a random 6 % of offline customers; as many offline
     # customers are as satisfied without the flag, and most never answer a survey, so
     # the data cannot tell them apart: F1 against the flag stays near 0.5, under the
@@ -112,7 +127,9 @@ def _window(frame: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
     return frame.filter(pl.col("date").is_between(start, end))
 
 
-def test_trust_capital_falls_in_the_organic_crisis_not_in_the_amplified_one(world):
+def crisis_stock(world: PipelineWorld) -> dict[str, tuple[float, float, float]]:
+    """Per planted crisis: stock the day before, stock on its last day, betrayals per
+    day during it over those of the 28 days before."""
     daily = _mart(world, "select * from marts.trust_capital_daily order by date")
     results = {}
     for kind in ("organic", "amplified"):
@@ -130,6 +147,11 @@ def test_trust_capital_falls_in_the_organic_crisis_not_in_the_amplified_one(worl
             f"({100 * (stock_after / stock_before - 1):+.1f} %), "
             f"betrayals {betrayal_ratio:.1f}x the 28 days before"
         )
+    return results
+
+
+def test_trust_capital_falls_in_the_organic_crisis_not_in_the_amplified_one(world):
+    results = crisis_stock(world)
     organic, amplified = results["organic"], results["amplified"]
     assert organic[1] < organic[0] and organic[2] > 3
     assert amplified[1] >= amplified[0] and amplified[2] < 1.5

@@ -20,8 +20,10 @@ summed as (
     select
         contact_id,
         max(as_of_on) as as_of_on,
-        sum(gained_left) as positive_evidence,
-        sum(betrayed_left) as negative_evidence,
+        -- rounded: a sum's last bits depend on the order DuckDB adds in, and reruns
+        -- must give the same tiers and ranks
+        round(sum(gained_left), 9) as positive_evidence,
+        round(sum(betrayed_left), 9) as negative_evidence,
         sum(positive_events) as positive_events,
         sum(negative_events) as negative_events,
         max(last_event_at) as last_event_at

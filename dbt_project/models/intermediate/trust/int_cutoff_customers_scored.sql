@@ -20,7 +20,8 @@ completed_orders as (
     select
         contact_id,
         ordered_on,
-        coalesce(revenue, 0) as revenue
+        -- exact decimals: sums do not depend on the order they are added in
+        cast(coalesce(revenue, 0) as decimal(18, 2)) as revenue
     from orders
     where is_completed and contact_id is not null
 ),
@@ -63,14 +64,14 @@ trust_before as (
     select
         cutoffs.cutoff_on,
         evidence.contact_id,
-        sum(
+        round(sum(
             evidence.gained
             * {{ trust_decay(dbt.datediff('evidence.event_on', 'cutoffs.cutoff_on', 'day')) }}
-        ) as positive_evidence,
-        sum(
+        ), 9) as positive_evidence,
+        round(sum(
             evidence.betrayed
             * {{ trust_decay(dbt.datediff('evidence.event_on', 'cutoffs.cutoff_on', 'day')) }}
-        ) as negative_evidence
+        ), 9) as negative_evidence
     from cutoffs
     inner join evidence
         on cutoffs.cutoff_on > evidence.event_on

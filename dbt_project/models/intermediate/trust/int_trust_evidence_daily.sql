@@ -14,8 +14,10 @@ final as (
     select
         events.contact_id,
         events.event_on,
-        sum(case when events.direction = 'gain' then events.weight else 0 end) as gained,
-        sum(case when events.direction = 'betrayal' then events.weight else 0 end) as betrayed,
+        round(sum(case when events.direction = 'gain' then events.weight else 0 end), 9)
+            as gained,
+        round(sum(case when events.direction = 'betrayal' then events.weight else 0 end), 9)
+            as betrayed,
         count(*) filter (where events.direction = 'gain') as positive_events,
         count(*) filter (where events.direction = 'betrayal') as negative_events,
         max(events.event_at) as last_event_at,

@@ -22,8 +22,9 @@ days as (
 flows as (
     select
         event_on,
-        sum(gained) as gained,
-        sum(betrayed) as betrayed
+        -- rounded: the last bits of a sum depend on the order it is added in
+        round(sum(gained), 9) as gained,
+        round(sum(betrayed), 9) as betrayed
     from evidence
     group by event_on
 ),

@@ -13,7 +13,7 @@ pooled as (
         max(cutoff_on) as last_cutoff_on,
         cast(sum(customers) as bigint) as customers,
         cast(sum(retained_next_90d) as bigint) as retained_next_90d,
-        sum(revenue_next_90d_total) as revenue_next_90d_total
+        cast(sum(revenue_next_90d_total) as decimal(18, 2)) as revenue_next_90d_total
     from by_cutoff
     group by measure, decile
 ),
@@ -22,7 +22,7 @@ shares as (
     select
         *,
         cast(retained_next_90d as double) / customers as retained_next_90d_share,
-        revenue_next_90d_total / customers as revenue_next_90d
+        cast(revenue_next_90d_total as double) / customers as revenue_next_90d
     from pooled
 ),
 
@@ -56,7 +56,7 @@ final as (
         round(shares.retained_next_90d_share, 6) as retained_next_90d_share,
         round(shares.revenue_next_90d, 4) as revenue_next_90d,
         shares.retained_next_90d,
-        round(shares.revenue_next_90d_total, 2) as revenue_next_90d_total,
+        cast(shares.revenue_next_90d_total as double) as revenue_next_90d_total,
         shares.cutoffs,
         shares.first_cutoff_on,
         shares.last_cutoff_on,

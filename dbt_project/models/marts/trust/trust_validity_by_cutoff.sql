@@ -54,8 +54,8 @@ final as (
         count(*) filter (where is_retained_next) as retained_next_90d,
         round(avg(case when is_retained_next then 1.0 else 0.0 end), 6)
             as retained_next_90d_share,
-        round(avg(revenue_next), 4) as revenue_next_90d,
-        round(sum(revenue_next), 2) as revenue_next_90d_total,
+        round(cast(avg(revenue_next) as double), 4) as revenue_next_90d,
+        cast(sum(revenue_next) as decimal(18, 2)) as revenue_next_90d_total,
         min(measure_value) as measure_min,
         max(measure_value) as measure_max
     from ranked
