@@ -61,7 +61,6 @@ def test_trust_deciles_predict_retention_and_vanity_deciles_do_not(world):
     for vanity in (followers, likes):
         assert 0.8 <= vanity["top_bottom_retention_ratio"] <= 1.25, vanity
         assert vanity["best"] - vanity["worst"] <= 0.25 * (trust["best"] - trust["worst"])
-    assert abs(likes["decile_retention_spearman"]) < 0.5
 
 
 def minority_scores(pw: PipelineWorld) -> tuple[int, float, float]:
