@@ -135,6 +135,9 @@ ENTITIES: tuple[Entity, ...] = (
             _c("country", "str", nullable=True),
             _c("segment", "str", nullable=True),
             _c("marketing_opt_in", "bool", nullable=True),
+            # additions to the landing contract (README "Contract additions")
+            _c("acquisition_channel", "str", nullable=True, lower_case=True),
+            _c("converted_at", "ts", nullable=True),
         ),
     ),
     Entity(

@@ -222,9 +222,14 @@ def ingest_entity(entity: Entity, landing_dir: Path, paths: StoragePaths) -> Ing
     raw_dir, q_dir = paths.raw(entity), paths.quarantine(entity)
     raw_dir.mkdir(parents=True, exist_ok=True)
     q_dir.mkdir(parents=True, exist_ok=True)
-    # zero-row files keep the downstream globs non-empty and typed by the contract
-    if not (raw_dir / "_schema.parquet").exists():
-        _write_atomic(_schema_frame(entity), raw_dir / "_schema.parquet")
+    # zero-row files keep the downstream globs non-empty and typed by the contract;
+    # rewritten when the contract gained columns since the warehouse was made
+    schema_file = raw_dir / "_schema.parquet"
+    if (
+        not schema_file.exists()
+        or pl.read_parquet_schema(schema_file) != _schema_frame(entity).schema
+    ):
+        _write_atomic(_schema_frame(entity), schema_file)
     if not (q_dir / "_schema.parquet").exists():
         _write_atomic(pl.DataFrame(schema=QUARANTINE_SCHEMA), q_dir / "_schema.parquet")
 
