@@ -220,6 +220,25 @@ def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from ingestion.adapters import import_export
+
+    source = Path(args.source).resolve()
+    if not source.exists():
+        print(f"trustcap import: {source} does not exist", file=sys.stderr)
+        return 2
+    sales = Path(args.sales).resolve() if args.sales else None
+    try:
+        report = import_export(args.adapter, source, settings.landing_dir, sales)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"trustcap import: {exc}", file=sys.stderr)
+        return 1
+    for line in report.lines():
+        _say(line)
+    _say(f"landing folder: {settings.landing_dir}\nnext: trustcap run")
+    return 0
+
+
 def cmd_prepare(settings: Settings, args: argparse.Namespace) -> int:
     ensure_dagster_home(settings)
     ensure_manifest(settings)
@@ -244,6 +263,18 @@ def main(argv: list[str] | None = None) -> int:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
+    from ingestion.adapters import ADAPTERS
+
+    imp = sub.add_parser(
+        "import",
+        help="convert a real export into landing files (the export is only read)",
+        description="Adapters: "
+        + "; ".join(f"{name}: {text}" for name, (_, _, text) in ADAPTERS.items()),
+    )
+    imp.add_argument("adapter", choices=sorted(ADAPTERS))
+    imp.add_argument("source", help="the export file or its folder")
+    imp.add_argument("--sales", help="olist-funnel: the Olist e-commerce folder (revenue)")
+    imp.set_defaults(func=cmd_import)
     sub.add_parser("settings", help="show the settings in force").set_defaults(func=cmd_settings)
     sub.add_parser("summary", help="print the summary of the last publication").set_defaults(
         func=cmd_summary

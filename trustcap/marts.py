@@ -18,3 +18,16 @@ def published_marts() -> dict[str, list[str]]:
         for node in sorted(manifest["nodes"].values(), key=lambda n: n["name"])
         if node["resource_type"] == "model" and "published" in node.get("tags", [])
     }
+
+
+def stated_empty_reasons() -> dict[str, str]:
+    """`meta.empty_reason` of the published models: why a mart can be empty even
+    though the landing entities it requires have rows."""
+    manifest = json.loads(MANIFEST_PATH.read_text())
+    return {
+        node["name"]: node["meta"]["empty_reason"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and "published" in node.get("tags", [])
+        and node.get("meta", {}).get("empty_reason")
+    }

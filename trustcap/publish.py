@@ -116,8 +116,10 @@ def explain_empty_marts(
     row_counts: dict[str, int],
     requires: dict[str, list[str]],
     loaded_rows: dict[str, int],
+    stated: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Why each empty mart is empty: which of the landing entities it needs have no rows."""
+    """Why each empty mart is empty: which of the landing entities it needs have no
+    rows, else the reason its model states (`meta.empty_reason`)."""
     reasons = {}
     for mart, n in sorted(row_counts.items()):
         if n:
@@ -126,7 +128,9 @@ def explain_empty_marts(
         reasons[mart] = (
             f"no rows in landing entit{'y' if len(missing) == 1 else 'ies'} {', '.join(missing)}"
             if missing
-            else "its inputs have rows, but none qualifies (see the mart's description)"
+            else (stated or {}).get(
+                mart, "its inputs have rows, but none qualifies (see the mart's description)"
+            )
         )
     return reasons
 

@@ -12,7 +12,7 @@ from ingestion.load import (
     quarantine_counts,
     unknown_landing_files,
 )
-from trustcap.marts import published_marts
+from trustcap.marts import published_marts, stated_empty_reasons
 from trustcap.publish import explain_empty_marts
 from trustcap.settings import Settings
 
@@ -189,7 +189,9 @@ def build_summary(settings: Settings) -> str:
                 (t, con.execute(f"select count(*) from marts.{t}").fetchone()[0]) for t in marts
             ]
             lines.append("Marts: " + ", ".join(f"{t} ({n:,} rows)" for t, n in counts))
-            empty = explain_empty_marts(dict(counts), marts, loaded_row_counts(paths))
+            empty = explain_empty_marts(
+                dict(counts), marts, loaded_row_counts(paths), stated_empty_reasons()
+            )
             for mart, reason in empty.items():
                 lines.append(f"  {mart} is empty: {reason}")
         finally:

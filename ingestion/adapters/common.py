@@ -64,7 +64,6 @@ def read_export_csv(
         separator=separator,
         infer_schema=False,
         null_values=null_values or [""],
-        missing_utf8_is_empty_string=False,
     )
     index_columns = [c for c in frame.columns if c == "" or c.startswith("_duplicated_")]
     for name in index_columns:

@@ -62,7 +62,7 @@ def import_twcs(source: Path, landing_dir: Path) -> ImportReport:
             pl.col("tweet_id").alias("parent_tweet_id"),
             pl.col("response_tweet_id").str.split(",").alias("answer_id"),
         )
-        .explode("answer_id")
+        .explode("answer_id", empty_as_null=True)
         .with_columns(id_text("answer_id").alias("answer_id"))
         .filter(pl.col("answer_id").is_not_null() & (pl.col("answer_id") != ""))
     )

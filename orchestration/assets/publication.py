@@ -12,6 +12,7 @@ from dagster import (
 from ingestion.load import loaded_row_counts
 from orchestration.assets.ingestion import storage_paths
 from orchestration.resources import SettingsResource
+from trustcap.marts import stated_empty_reasons
 from trustcap.publish import explain_empty_marts, publish
 from trustcap.quality.gate import (
     PIPELINE_QUALITY,
@@ -53,7 +54,9 @@ def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
             extra_tables={PIPELINE_QUALITY: pipeline_quality_select(s.quality_dir)},
         )
         context.log.info(f"published {len(mart_names)} marts to {result.path}")
-        empty = explain_empty_marts(result.row_counts, marts, loaded_row_counts(storage_paths(s)))
+        empty = explain_empty_marts(
+            result.row_counts, marts, loaded_row_counts(storage_paths(s)), stated_empty_reasons()
+        )
         for mart, reason in empty.items():
             context.log.warning(f"{mart} is empty: {reason}")
         return MaterializeResult(

@@ -125,7 +125,20 @@ def mart_checks() -> list[Check]:
     ct, tcd = "marts.customer_trust", "marts.trust_capital_daily"
     tv, tvc, adv = "marts.trust_validity", "marts.trust_validity_by_cutoff", "marts.advocates"
     measures = ("trust_score", "followers", "likes_given")
+    rba, af = "marts.responsiveness_by_account", "marts.acquisition_funnel"
     return [
+        *_keys(rba, "platform", "account_id"),
+        Check(rba, "in_set", ("platform",), values=PLATFORMS),
+        *_non_negative(rba, "inbound", "answered", "median_first_response_minutes"),
+        *_shares(rba, "answered_share"),
+        Check(rba, "not_greater", ("answered", "inbound")),
+        Check(rba, "not_greater", ("first_inbound_on", "last_inbound_on")),
+        *_keys(af, "acquisition_channel"),
+        *_non_negative(af, "leads", "revenue", "completed_orders"),
+        *_shares(af, "conversion_rate_low", "conversion_rate", "conversion_rate_high"),
+        *_ordered(af, "conversion_rate_low", "conversion_rate", "conversion_rate_high"),
+        Check(af, "not_greater", ("converted", "leads")),
+        Check(af, "not_null", ("method",)),
         *_keys(rd, "date", "platform"),
         Check(rd, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
         *_non_negative(rd, "inbound", "answered", "median_first_response_minutes"),

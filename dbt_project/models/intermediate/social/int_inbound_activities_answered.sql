@@ -9,14 +9,36 @@ inbound as (
     where is_inbound
 ),
 
+brand_replies_ranked as (
+    select
+        platform,
+        parent_id,
+        account_id,
+        created_at,
+        row_number() over (
+            partition by platform, parent_id order by created_at, activity_id
+        ) as reply_rank
+    from activities
+    where is_brand_author and parent_id is not null
+),
+
 first_brand_replies as (
     select
         platform,
         parent_id,
-        min(created_at) as first_reply_at
+        account_id as first_reply_account_id,
+        created_at as first_reply_at
+    from brand_replies_ranked
+    where reply_rank = 1
+),
+
+brand_authors as (
+    select
+        platform,
+        activity_id,
+        account_id
     from activities
-    where is_brand_author and parent_id is not null
-    group by platform, parent_id
+    where is_brand_author
 ),
 
 measured as (
@@ -31,6 +53,8 @@ measured as (
         inbound.created_on,
         inbound.period,
         first_brand_replies.first_reply_at,
+        first_brand_replies.first_reply_account_id,
+        parent_brand_authors.account_id as parent_brand_account_id,
         (
             {{ epoch_seconds('first_brand_replies.first_reply_at') }}
             - {{ epoch_seconds('inbound.created_at') }}
@@ -40,6 +64,10 @@ measured as (
         on
             inbound.platform = first_brand_replies.platform
             and inbound.activity_id = first_brand_replies.parent_id
+    left join brand_authors as parent_brand_authors
+        on
+            inbound.platform = parent_brand_authors.platform
+            and inbound.parent_id = parent_brand_authors.activity_id
 ),
 
 final as (

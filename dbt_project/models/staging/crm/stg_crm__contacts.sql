@@ -12,6 +12,8 @@ renamed as (
         cast(country as string) as country,
         cast(segment as string) as segment,
         cast(marketing_opt_in as boolean) as marketing_opt_in,
+        cast(acquisition_channel as string) as acquisition_channel,
+        cast(converted_at as timestamp) as converted_at,
         _file_name as source_file_name
     from source
 )
