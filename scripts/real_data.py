@@ -69,6 +69,8 @@ def main() -> int:
         print("\n".join(result.report.lines()))
         for title, value in figures(result).items():
             print(f"-- {title}\n{value}")
+        for mart, reason in result.empty_marts.items():
+            print(f"-- empty: {mart}: {reason}")
         print(f"published: {result.published_path}")
     return 0
 
