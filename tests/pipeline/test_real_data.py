@@ -367,3 +367,6 @@ def test_facebook_page_vanity_beside_zero_measured_value(facebook):
     assert [int(v) for v in monthly["impressions"]] == by_month["impressions"].to_list()
     assert monthly["engaged_customers"].sum() == 0  # no member identities in a page export
     assert "crm/contacts" in facebook.empty_marts["customer_trust"]
+    # only the brand's own posts: the listening marts say so instead of a generic reason
+    assert facebook.empty_marts["responsiveness_daily"].startswith("no inbound activity")
+    assert facebook.empty_marts["voice_of_market"].startswith("no member voice")
