@@ -14,7 +14,8 @@ leads as (
         acquisition_channel,
         converted_at,
         converted_at is not null as is_converted,
-        {{ dbt.datediff('created_at', 'converted_at', 'day') }} as days_to_convert
+        {{ dbt.datediff('cast(created_at as date)', 'cast(converted_at as date)', 'day') }}
+            as days_to_convert
     from contacts
     where acquisition_channel is not null
 ),
