@@ -239,6 +239,17 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_benchmark(settings: Settings, args: argparse.Namespace) -> int:
+    from trustcap.benchmark import report, run_benchmark
+
+    root = Path(args.dir).resolve()
+    _say(f"Benchmark at scale {args.scale:g} in {root} (the folder is replaced) …")
+    result = run_benchmark(args.scale, root, seed=args.seed)
+    _say(report(result))
+    _say(f"figures: {root / 'benchmark.json'}; run logs: {root}/*_run.log")
+    return 0 if result["full"]["succeeded"] and result["incremental"]["succeeded"] else 1
+
+
 def cmd_prepare(settings: Settings, args: argparse.Namespace) -> int:
     ensure_dagster_home(settings)
     ensure_manifest(settings)
@@ -275,6 +286,14 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("source", help="the export file or its folder")
     imp.add_argument("--sales", help="olist-funnel: the Olist e-commerce folder (revenue)")
     imp.set_defaults(func=cmd_import)
+    bench = sub.add_parser(
+        "benchmark",
+        help="time a full run of a demo world at a scale, then a run after one new day",
+    )
+    bench.add_argument("--scale", type=float, default=5.0, help="demo scale (1 = 20,000 contacts)")
+    bench.add_argument("--seed", type=int, default=7)
+    bench.add_argument("--dir", default="data/benchmark", help="work folder (replaced)")
+    bench.set_defaults(func=cmd_benchmark)
     sub.add_parser("settings", help="show the settings in force").set_defaults(func=cmd_settings)
     sub.add_parser("summary", help="print the summary of the last publication").set_defaults(
         func=cmd_summary

@@ -67,7 +67,7 @@ def _ts_to_text(col: str, style: str) -> pl.Expr:
     return c.dt.to_string("%Y-%m-%d %H:%M:%S")
 
 
-def _to_landing(frame: pl.DataFrame, qualified: str, fmt: str, style: str) -> pl.DataFrame:
+def to_landing_frame(frame: pl.DataFrame, qualified: str, fmt: str, style: str) -> pl.DataFrame:
     """Contract columns only, timestamps as text in the given style (except parquet)."""
     entity = ENTITY_BY_NAME[qualified]
     frame = frame.select([c.name for c in entity.columns if c.name in frame.columns])
@@ -146,7 +146,7 @@ def write_world(world: World, landing_dir: Path, truth_dir: Path) -> dict[str, i
             fmt = FORMATS[(qi + i) % len(FORMATS)]
             style = TS_STYLES[(qi + i) % len(TS_STYLES)]
             path = folder / f"{name}_{i + 1:02d}_{end.isoformat()}.{fmt}"
-            _write(_to_landing(part, qualified, fmt, style), path, fmt)
+            _write(to_landing_frame(part, qualified, fmt, style), path, fmt)
             _set_mtime(path, end)
         counts[qualified] = len(drops)
 
