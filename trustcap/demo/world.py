@@ -946,6 +946,26 @@ def _costs(cfg, rng, campaigns: pl.DataFrame, month_starts):
     return frame.with_columns((pl.col("amount") * cfg.cost_scale * cfg.scale).round(2))
 
 
+ACQUISITION_CHANNELS = ("organic_search", "paid_search", "referral", "email", "direct_traffic")
+
+
+def _with_acquisition(cfg, contacts: pl.DataFrame, has_social, orders: pl.DataFrame):
+    """The CRM's acquisition channel and conversion (first completed order), drawn
+    from a generator of their own so the world's other draws are unchanged."""
+    rng = np.random.default_rng([cfg.seed, 7919])
+    n = contacts.height
+    other = np.array(ACQUISITION_CHANNELS)[rng.integers(0, len(ACQUISITION_CHANNELS), n)]
+    channel = np.where(has_social & (rng.random(n) < 0.35), "social", other)
+    first_orders = (
+        orders.filter((pl.col("status") == "completed") & pl.col("contact_id").is_not_null())
+        .group_by("contact_id")
+        .agg(pl.col("ordered_at").min().alias("converted_at"))
+    )
+    return contacts.with_columns(acquisition_channel=pl.Series(channel)).join(
+        first_orders, on="contact_id", how="left", maintain_order="left"
+    )
+
+
 def _contract_tables(cfg, rng, p: _Parts):
     contact_ids = _ids("C", np.arange(p.n))
     contacts = pl.DataFrame(
@@ -1119,6 +1139,7 @@ def _contract_tables(cfg, rng, p: _Parts):
     order_lines = lines_local.with_columns(
         order_id=pl.lit("O") + pl.col("order_idx").cast(pl.String).str.zfill(9)
     ).select("order_id", "line_no", "sku", "quantity", "unit_price", "unit_cost")
+    contacts = _with_acquisition(cfg, contacts, p.has_social, orders_out)
 
     return {
         "social/accounts": accounts,
