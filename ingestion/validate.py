@@ -164,48 +164,50 @@ def validate(entity: Entity, frame: pl.DataFrame) -> Validated:
         pl.lit(None, dtype=pl.String).alias(c.name) for c in entity.columns if c.name not in present
     )
     schema = frame.schema
-    parsed_cols = [_parse(c, schema[c.name]).alias(c.name) for c in entity.columns]
+    # every column parsed once, beside the values as read (the problems need both)
+    parsed_name = {c.name: f"__parsed__{c.name}" for c in entity.columns}
+    frame = frame.with_columns(
+        _normalise_case(c, _parse(c, schema[c.name])).alias(parsed_name[c.name])
+        for c in entity.columns
+    )
     problem_exprs: list[pl.Expr] = []
     for c in entity.columns:
         raw = pl.col(c.name)
         if schema[c.name] == pl.String:
             raw = pl.when(raw.str.strip_chars() == "").then(None).otherwise(raw)
-        parsed = _parse(c, schema[c.name])
-        parsed = _normalise_case(c, parsed)
-        problem_exprs.extend(_problems(c, raw, parsed))
+        problem_exprs.extend(_problems(c, raw, pl.col(parsed_name[c.name])))
     if entity.one_of:
         problem_exprs.append(
             pl.when(
-                pl.all_horizontal(
-                    _parse(entity.column(n), schema[n]).is_null() for n in entity.one_of
-                )
+                pl.all_horizontal(pl.col(parsed_name[n]).is_null() for n in entity.one_of)
             ).then(pl.lit(f"one of {', '.join(entity.one_of)} is required"))
         )
 
     # Keys duplicated within this one file: the first occurrence is kept.
-    keys = list(entity.keys)
-    parsed_keys = [_parse(entity.column(k), schema[k]).alias(k) for k in keys]
-    dup = pl.struct(parsed_keys).is_duplicated() & ~pl.struct(parsed_keys).is_first_distinct()
+    key = pl.struct(pl.col(parsed_name[k]) for k in entity.keys)
+    dup = key.is_duplicated() & ~key.is_first_distinct()
     problem_exprs.append(pl.when(dup).then(pl.lit("duplicate key within file")))
 
     reason = pl.concat_str(problem_exprs, separator="; ", ignore_nulls=True)
     reason = pl.when(reason == "").then(None).otherwise(reason).alias("reason")
 
-    extra = [c for c in frame.columns if c not in entity.column_names and c not in (LINE_NO, RAW)]
+    read_columns = [c for c in frame.columns if c not in parsed_name.values()]
+    extra = [c for c in read_columns if c not in entity.column_names and c not in (LINE_NO, RAW)]
+    # the raw content is only kept for quarantined rows: encode it for those alone
     raw_content = (
         pl.col(RAW)
         if RAW in frame.columns
-        else pl.struct(pl.col(c) for c in frame.columns if c != LINE_NO).struct.json_encode()
+        else pl.struct(pl.col(c) for c in read_columns if c != LINE_NO).struct.json_encode()
     ).alias(RAW)
 
-    checked = frame.with_columns(reason, raw_content)
+    checked = frame.with_columns(reason)
     bad = checked.filter(pl.col("reason").is_not_null()).select(
-        pl.col(LINE_NO).cast(pl.Int64), pl.col(RAW).cast(pl.String), pl.col("reason")
+        pl.col(LINE_NO).cast(pl.Int64), raw_content.cast(pl.String), pl.col("reason")
     )
     good = checked.filter(pl.col("reason").is_null()).select(
         *[
-            _normalise_case(c, pc).cast(POLARS_TYPES[c.type]).alias(c.name)
-            for c, pc in zip(entity.columns, parsed_cols, strict=True)
+            pl.col(parsed_name[c.name]).cast(POLARS_TYPES[c.type]).alias(c.name)
+            for c in entity.columns
         ],
         *[_as_text(c, schema[c]) for c in extra],
         pl.col(LINE_NO).cast(pl.Int64),
