@@ -57,8 +57,42 @@ def _parse_ts(expr: pl.Expr) -> pl.Expr:
     return pl.when(offset.is_null() | (offset == "Z")).then(parsed).otherwise(parsed - shift)
 
 
-def _parse(col: Column, dtype: pl.DataType) -> pl.Expr:
-    """Expression turning the column as read into the contract type (null when it cannot)."""
+def _parse_ts_common(expr: pl.Expr) -> pl.Expr:
+    """The same result as `_parse_ts` for the common layout (date and time with
+    seconds, then no offset, `Z` or `±hh:mm`), without regular expressions; null for
+    anything else."""
+    s = expr.str.strip_chars().str.replace("T", " ", literal=True)
+    after_time = s.str.slice(13, 1) == ":"  # YYYY-MM-DD hh:mm…
+    is_zulu = after_time & s.str.ends_with("Z")
+    tail = s.str.slice(-6)
+    hours = tail.str.slice(1, 2).cast(pl.Int64, strict=False)
+    minutes = tail.str.slice(4, 2).cast(pl.Int64, strict=False)
+    has_offset = (
+        after_time
+        & (s.str.len_chars() >= 22)
+        & tail.str.slice(0, 1).is_in(["+", "-"])
+        & (tail.str.slice(3, 1) == ":")
+        & hours.is_not_null()
+        & minutes.is_not_null()
+    )
+    local = (
+        pl.when(is_zulu)
+        .then(s.str.head(-1))
+        .when(has_offset)
+        .then(s.str.head(-6))
+        .otherwise(s)
+        .str.strip_chars()
+    )
+    # one layout only: a value in any other one sends the column to the full parser
+    parsed = local.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us")
+    sign = pl.when(tail.str.starts_with("-")).then(-1).otherwise(1)
+    shift = pl.duration(minutes=(hours * 60 + minutes) * sign)
+    return pl.when(has_offset).then(parsed - shift).otherwise(parsed)
+
+
+def _parse(col: Column, dtype: pl.DataType, common_ts: bool = False) -> pl.Expr:
+    """Expression turning the column as read into the contract type (null when it cannot).
+    `common_ts`: timestamps by the fast path, which knows the common layouts only."""
     e = pl.col(col.name)
     target = POLARS_TYPES[col.type]
     if dtype == pl.String:
@@ -75,7 +109,7 @@ def _parse(col: Column, dtype: pl.DataType) -> pl.Expr:
             low = text.str.to_lowercase()
             return pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False)
         if col.type == "ts":
-            return _parse_ts(text)
+            return _parse_ts_common(text) if common_ts else _parse_ts(text)
         if col.type == "date":
             return text.str.to_date("%Y-%m-%d", strict=False)
     if col.type == "ts":
@@ -167,9 +201,23 @@ def validate(entity: Entity, frame: pl.DataFrame) -> Validated:
     # every column parsed once, beside the values as read (the problems need both)
     parsed_name = {c.name: f"__parsed__{c.name}" for c in entity.columns}
     frame = frame.with_columns(
-        _normalise_case(c, _parse(c, schema[c.name])).alias(parsed_name[c.name])
+        _normalise_case(c, _parse(c, schema[c.name], common_ts=True)).alias(parsed_name[c.name])
         for c in entity.columns
     )
+    # a text timestamp the fast path could not read: the whole column by the full parser
+    slow = [
+        c
+        for c in entity.columns
+        if c.type == "ts"
+        and schema[c.name] == pl.String
+        and frame.select(
+            ((pl.col(c.name).str.strip_chars() != "") & pl.col(parsed_name[c.name]).is_null()).any()
+        ).item()
+    ]
+    if slow:
+        frame = frame.with_columns(
+            _parse(c, schema[c.name]).alias(parsed_name[c.name]) for c in slow
+        )
     problem_exprs: list[pl.Expr] = []
     for c in entity.columns:
         raw = pl.col(c.name)

@@ -145,3 +145,45 @@ def test_identities_need_an_account_id_or_a_handle():
     out = validate(ids, frame)
     assert out.good["contact_id"].to_list() == ["c1"]
     assert "one of account_id, handle is required" in out.bad["reason"].item()
+
+
+COMMON_LAYOUTS = [
+    "2026-03-29 01:30:00",
+    "2026-03-29T01:30:00.123456",
+    "2026-03-29T01:30:00Z",
+    "2026-03-29T01:30:00.5Z",
+    "2026-03-29T03:30:00+02:00",
+    "2026-03-28T20:00:00-05:30",
+    " 2026-03-29T01:30:00 +01:00 ",
+]
+
+
+def test_the_fast_timestamp_path_agrees_with_the_full_parser():
+    from ingestion.validate import _parse_ts, _parse_ts_common
+
+    frame = pl.DataFrame({"t": COMMON_LAYOUTS})
+    out = frame.select(
+        fast=_parse_ts_common(pl.col("t").str.strip_chars()),
+        full=_parse_ts(pl.col("t").str.strip_chars()),
+    )
+    assert out["fast"].null_count() == 0
+    assert out["fast"].to_list() == out["full"].to_list()
+    # layouts it does not know are left null for the full parser, never misread
+    odd = pl.DataFrame({"t": ["2026-03-29", "2026-03-29 01:30", "2026-03-29Z", "2026-03-29+0200"]})
+    assert odd.select(_parse_ts_common(pl.col("t")))["t"].null_count() == 4
+
+
+def test_a_file_mixing_layouts_is_read_by_the_full_parser():
+    rows = pl.DataFrame(
+        {
+            "contact_id": ["a", "b", "c"],
+            "created_at": ["2026-03-29T01:30:00Z", "2026-03-29", "2026-03-29 01:30"],
+        }
+    )
+    checked = validate(entity("crm/contacts"), rows.with_row_index("_line_no", offset=2))
+    assert checked.bad.height == 0
+    assert checked.good["created_at"].to_list() == [
+        datetime(2026, 3, 29, 1, 30),
+        datetime(2026, 3, 29),
+        datetime(2026, 3, 29, 1, 30),
+    ]
