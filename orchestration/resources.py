@@ -1,7 +1,11 @@
 """Resources shared by the assets. Settings are read when a run starts, not at import."""
 
+from functools import cached_property
+from importlib.metadata import version
+
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
+from packaging.version import Version
 
 from orchestration.project import dbt_project
 from trustcap.settings import Settings, dbt_executable
@@ -16,10 +20,20 @@ class SettingsResource(ConfigurableResource):
         return settings
 
 
+class VenvDbtCliResource(DbtCliResource):
+    """dbt from this environment. dagster-dbt asks the executable for its version by
+    running `dbt --version` in every step (2.5 s each here); the executable is the
+    dbt-core installed beside this code, so its package metadata answers instead."""
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(version("dbt-core"))
+
+
 def build_resources() -> dict[str, object]:
     return {
         "settings": SettingsResource(),
-        "dbt": DbtCliResource(
+        "dbt": VenvDbtCliResource(
             project_dir=dbt_project,
             profiles_dir=dbt_project.project_dir,
             dbt_executable=dbt_executable(),

