@@ -28,6 +28,12 @@ class ImportReport:
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def note_currency(self, currency: str) -> None:
+        self.notes.append(
+            f"amounts are in {currency}: set TC_REPORTING_CURRENCY={currency} or land "
+            "reference/fx_rates for the reporting currency"
+        )
+
     def lines(self) -> list[str]:
         out = [f"{self.adapter}: {self.source}"]
         out += [f"  {entity}: {n:,} rows" for entity, n in self.rows.items()]

@@ -136,8 +136,5 @@ def import_olist(source: Path, landing_dir: Path) -> ImportReport:
     write_entity(landed_orders, landing_dir, "sales/orders", "orders", report)
     write_entity(lines, landing_dir, "sales/order_lines", "order_items", report)
     write_entity(surveys, landing_dir, "crm/surveys", "order_reviews", report)
-    report.notes.append(
-        f"amounts are in {CURRENCY}: set TC_REPORTING_CURRENCY={CURRENCY} or land "
-        "reference/fx_rates for the reporting currency"
-    )
+    report.note_currency(CURRENCY)
     return report

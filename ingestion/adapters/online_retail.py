@@ -118,8 +118,5 @@ def import_online_retail(source: Path, landing_dir: Path) -> ImportReport:
     write_entity(contacts, landing_dir, "crm/contacts", "customers", report)
     write_entity(landed_orders, landing_dir, "sales/orders", "invoices", report)
     write_entity(landed_lines, landing_dir, "sales/order_lines", "invoice_lines", report)
-    report.notes.append(
-        f"amounts are in {CURRENCY}: set TC_REPORTING_CURRENCY={CURRENCY} or land "
-        "reference/fx_rates for the reporting currency"
-    )
+    report.note_currency(CURRENCY)
     return report
