@@ -35,6 +35,7 @@ import duckdb
 import polars as pl
 import psutil
 
+from trustcap.demo.writer import to_landing_frame
 from trustcap.settings import Settings
 
 # the column that dates each entity's rows; entities without one land whole in the history
@@ -114,8 +115,6 @@ def split_last_day(world_tables: dict[str, pl.DataFrame]) -> tuple[dict, dict, o
 
 
 def write_csv_landing(tables: dict[str, pl.DataFrame], landing: Path, name: str, mtime: float):
-    from trustcap.demo.writer import to_landing_frame
-
     rows = 0
     for qualified, frame in tables.items():
         if frame.height == 0:
