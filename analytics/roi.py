@@ -356,10 +356,20 @@ def _assign_groups(covered: pl.DataFrame) -> pl.DataFrame:
 def _fit(panel: pl.DataFrame, regressors: list[str]) -> tuple[dict[str, float], np.ndarray]:
     import pyfixest as pf
 
+    # fixed effects and clusters as integer codes: the same groups as the strings,
+    # at a fraction of the memory on a panel of millions of contact-months
+    def codes(expr: pl.Expr) -> pl.Expr:
+        return expr.cast(pl.String).cast(pl.Categorical).to_physical()
+
     data = panel.select(
-        "contact_id", "stratum", pl.col("period").cast(pl.String), "revenue", *regressors
+        codes(pl.col("contact_id")).alias("contact_id"),
+        codes(pl.col("period")).alias("period"),
+        codes(pl.concat_str("stratum", pl.col("period").cast(pl.String), separator="|")).alias(
+            "stratum_period"
+        ),
+        "revenue",
+        *regressors,
     ).to_pandas()
-    data["stratum_period"] = data["stratum"] + "|" + data["period"]
     rhs = " + ".join(regressors)
     try:
         fit = pf.fepois(
