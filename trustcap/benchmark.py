@@ -224,9 +224,8 @@ def latest_run_figures(
     those stages read whole."""
     from dagster import DagsterEventType, DagsterInstance
 
-    os.environ["DAGSTER_HOME"] = str(dagster_home)
     stages = {s: StageFigures() for s in STAGES}
-    with DagsterInstance.get() as instance:
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
         run = instance.get_runs(limit=1)[0]
         starts: dict[str, float] = {}
         for entry in instance.all_logs(run.run_id):
