@@ -52,17 +52,19 @@ DAY_COLUMN = {
 STAGES = ("ingestion", "scoring", "estimation", "dbt models", "checks", "publication")
 
 
+STAGE_OF_STEP = {
+    "text_scores": "scoring",
+    "roi_estimates": "estimation",
+    "great_expectations_quality_gate": "checks",
+    "published__trustcap": "publication",
+}
+
+
 def stage_of(step_key: str) -> str:
     if step_key.startswith("raw__"):
         return "ingestion"
-    named = {
-        "text_scores": "scoring",
-        "roi_estimates": "estimation",
-        "great_expectations_quality_gate": "checks",
-        "published__trustcap": "publication",
-    }
-    if step_key in named:
-        return named[step_key]
+    if step_key in STAGE_OF_STEP:
+        return STAGE_OF_STEP[step_key]
     return "dbt models" if "dbt" in step_key else "other"
 
 
@@ -98,6 +100,8 @@ def split_last_day(world_tables: dict[str, pl.DataFrame]) -> tuple[dict, dict, o
     history, day = {}, {}
     for qualified, frame in world_tables.items():
         col = DAY_COLUMN.get(qualified)
+        if qualified == "sales/order_lines":
+            continue  # they follow their orders, below
         if col is None:
             history[qualified] = frame
             continue
