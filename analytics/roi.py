@@ -353,6 +353,10 @@ def _assign_groups(covered: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# the frame is built for the fit alone, so pyfixest need not copy it or keep it
+LEAN_FIT = {"copy_data": False, "store_data": False, "lean": True}
+
+
 def _fit(panel: pl.DataFrame, regressors: list[str]) -> tuple[dict[str, float], np.ndarray]:
     import pyfixest as pf
 
@@ -373,12 +377,18 @@ def _fit(panel: pl.DataFrame, regressors: list[str]) -> tuple[dict[str, float], 
     rhs = " + ".join(regressors)
     try:
         fit = pf.fepois(
-            f"revenue ~ {rhs} | contact_id + stratum_period", data=data, vcov={"CRV1": "contact_id"}
+            f"revenue ~ {rhs} | contact_id + stratum_period",
+            data=data,
+            vcov={"CRV1": "contact_id"},
+            **LEAN_FIT,
         )
     except ValueError:
         # small samples: stratum-by-month effects may not converge; month effects alone
         fit = pf.fepois(
-            f"revenue ~ {rhs} | contact_id + period", data=data, vcov={"CRV1": "contact_id"}
+            f"revenue ~ {rhs} | contact_id + period",
+            data=data,
+            vcov={"CRV1": "contact_id"},
+            **LEAN_FIT,
         )
     coef = fit.coef()
     names = list(coef.index)

@@ -265,7 +265,13 @@ def describe_machine() -> str:
     )
 
 
-def run_benchmark(scale: float, root: Path, seed: int = 7) -> dict:
+def run_benchmark(
+    scale: float,
+    root: Path,
+    seed: int = 7,
+    activity_density: float = 1.0,
+    order_density: float = 1.0,
+) -> dict:
     from trustcap.demo.world import WorldConfig, generate
 
     if root.exists():
@@ -279,7 +285,14 @@ def run_benchmark(scale: float, root: Path, seed: int = 7) -> dict:
         "TC_DEMO_SEED": str(seed),
     }
     started = time.perf_counter()
-    world = generate(WorldConfig(seed=seed, scale=scale))
+    world = generate(
+        WorldConfig(
+            seed=seed,
+            scale=scale,
+            activity_density=activity_density,
+            order_density=order_density,
+        )
+    )
     generate_seconds = time.perf_counter() - started
     history, day, last_day = split_last_day(world.tables)
     sizes = {q: f.height for q, f in world.tables.items()}
@@ -322,6 +335,8 @@ def run_benchmark(scale: float, root: Path, seed: int = 7) -> dict:
         "machine": describe_machine(),
         "scale": scale,
         "seed": seed,
+        "activity_density": activity_density,
+        "order_density": order_density,
         "rows": sizes,
         "csv_bytes": csv_bytes,
         "generate_seconds": round(generate_seconds, 1),
@@ -347,7 +362,9 @@ def report(result: dict) -> str:
     full, incr = result["full"], result["incremental"]
     ref = result["reference"]
     lines = [
-        f"Benchmark at scale {result['scale']:g} (seed {result['seed']}) on {result['machine']}",
+        f"Benchmark at scale {result['scale']:g} (seed {result['seed']}; densities: activities "
+        f"{result.get('activity_density', 1.0):g}x, orders {result.get('order_density', 1.0):g}x) "
+        f"on {result['machine']}",
         f"World: {rows['crm/contacts']:,} contacts, {rows['social/activities']:,} activities, "
         f"{rows['sales/orders']:,} orders, {rows['sales/order_lines']:,} order lines "
         f"({result['csv_bytes'] / 1e9:.2f} GB of CSV); generated in "

@@ -244,7 +244,13 @@ def cmd_benchmark(settings: Settings, args: argparse.Namespace) -> int:
 
     root = Path(args.dir).resolve()
     _say(f"Benchmark at scale {args.scale:g} in {root} (the folder is replaced) …")
-    result = run_benchmark(args.scale, root, seed=args.seed)
+    result = run_benchmark(
+        args.scale,
+        root,
+        seed=args.seed,
+        activity_density=args.activity_density,
+        order_density=args.order_density,
+    )
     _say(report(result))
     _say(f"figures: {root / 'benchmark.json'}; run logs: {root}/*_run.log")
     return 0 if result["full"]["succeeded"] and result["incremental"]["succeeded"] else 1
@@ -292,6 +298,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     bench.add_argument("--scale", type=float, default=5.0, help="demo scale (1 = 20,000 contacts)")
     bench.add_argument("--seed", type=int, default=7)
+    bench.add_argument(
+        "--activity-density",
+        type=float,
+        default=1.0,
+        help="social activities per contact, times the demo world's (3 gives the L of issue 8)",
+    )
+    bench.add_argument(
+        "--order-density",
+        type=float,
+        default=1.0,
+        help="orders per contact, times the demo world's (4.3 gives the L of issue 8)",
+    )
     bench.add_argument("--dir", default="data/benchmark", help="work folder (replaced)")
     bench.set_defaults(func=cmd_benchmark)
     sub.add_parser("settings", help="show the settings in force").set_defaults(func=cmd_settings)

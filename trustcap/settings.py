@@ -109,6 +109,12 @@ SETTINGS: tuple[Setting, ...] = (
         "2.0",
         "A betrayal weighs this many times its seed weight (trust_event_weights); at least 1.",
     ),
+    Setting(
+        "TC_DUCKDB_MEMORY_LIMIT",
+        "4GB",
+        "Memory DuckDB may use in each step (dbt models, scoring, the estimator's reads); "
+        "beyond it DuckDB spills to <TC_WAREHOUSE_DIR>/duckdb_tmp. A size such as 4GB or 512MB.",
+    ),
     Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
     Setting(
         "TC_DEMO_SCALE",
@@ -123,6 +129,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+_MEMORY = re.compile(r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 ENGAGEMENT_RULES = ("first_inbound", "first_answered")
 
 
@@ -182,6 +189,7 @@ class Settings:
     amplification_threshold: float = 0.5
     trust_half_life_days: float = 180.0
     trust_asymmetry: float = 2.0
+    duckdb_memory_limit: str = "4GB"
     demo_seed: int = 7
     demo_scale: float = 1.0
     dagster_home: Path = field(default=Path())
@@ -200,6 +208,11 @@ class Settings:
             raise SettingsError(
                 f"TC_REPORTING_CURRENCY={env.get('TC_REPORTING_CURRENCY')!r} "
                 "is not a three-letter ISO 4217 code"
+            )
+        memory_limit = get("TC_DUCKDB_MEMORY_LIMIT")
+        if not _MEMORY.match(memory_limit):
+            raise SettingsError(
+                f"TC_DUCKDB_MEMORY_LIMIT={memory_limit!r} is not a size such as 4GB or 512MB"
             )
         warehouse_dir = _path(env.get("TC_WAREHOUSE_DIR"), "data/warehouse", "TC_WAREHOUSE_DIR")
         dagster_home_raw = env.get("DAGSTER_HOME")
@@ -241,6 +254,7 @@ class Settings:
                 get("TC_TRUST_HALF_LIFE_DAYS"), "TC_TRUST_HALF_LIFE_DAYS", 14.0, 36_500.0
             ),
             trust_asymmetry=_float(get("TC_TRUST_ASYMMETRY"), "TC_TRUST_ASYMMETRY", 1.0, 100.0),
+            duckdb_memory_limit=memory_limit,
             demo_seed=_int(get("TC_DEMO_SEED"), "TC_DEMO_SEED", 0),
             demo_scale=_float(get("TC_DEMO_SCALE"), "TC_DEMO_SCALE", 0.001, 10_000.0),
             dagster_home=dagster_home,
@@ -250,6 +264,17 @@ class Settings:
     @property
     def warehouse_path(self) -> Path:
         return self.warehouse_dir / "warehouse.duckdb"
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        return self.warehouse_dir / "duckdb_tmp"
+
+    def duckdb_config(self) -> dict[str, str]:
+        """Connection settings for every DuckDB the pipeline opens on the warehouse."""
+        return {
+            "memory_limit": self.duckdb_memory_limit,
+            "temp_directory": self.duckdb_temp_dir.as_posix(),
+        }
 
     @property
     def raw_dir(self) -> Path:
@@ -313,6 +338,7 @@ class Settings:
         """Environment for dbt subprocesses: profiles.yml reads TC_WAREHOUSE_DIR."""
         return {
             "TC_WAREHOUSE_DIR": self.warehouse_dir.as_posix(),
+            "TC_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DO_NOT_TRACK": "1",
         }

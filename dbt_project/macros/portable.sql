@@ -21,3 +21,16 @@
 
 {#- ROI = (margin - cost) / cost; null, not a division error, when there is no cost -#}
 {% macro roi(margin, cost) %}case when {{ cost }} > 0 then ({{ margin }} - {{ cost }}) / {{ cost }} end{% endmacro %}
+
+{#- True when this run may add to the built table: it exists, no full refresh was
+    asked, and it has the column the model tracks its built input by (a table
+    built before the model became incremental lacks it and is rebuilt whole;
+    on_schema_change adds the column). -#}
+{% macro incremental_build_tracks(column) %}
+    {#- a unit test has no built table (`this` is none) -#}
+    {%- if this is none or not (execute and is_incremental()) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {{ return(column | lower in built_columns) }}
+{% endmacro %}

@@ -39,7 +39,7 @@ INPUTS = [
 )
 def roi_estimates(context: AssetExecutionContext, settings: SettingsResource):
     s = settings.get()
-    con = duckdb.connect(str(s.warehouse_path), read_only=True)
+    con = duckdb.connect(str(s.warehouse_path), read_only=True, config=s.duckdb_config())
     try:
         inputs = load_inputs(con)
     finally:

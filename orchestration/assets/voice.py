@@ -40,7 +40,7 @@ INPUTS = [AssetKey(["staging", "stg_social__activities"])]
 )
 def text_scores(context: AssetExecutionContext, settings: SettingsResource):
     s = settings.get()
-    con = duckdb.connect(str(s.warehouse_path), read_only=True)
+    con = duckdb.connect(str(s.warehouse_path), read_only=True, config=s.duckdb_config())
     try:
         run = update_text_scores(con, s.analytics_dir, workers=os.cpu_count() or 1)
     finally:

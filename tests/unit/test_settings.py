@@ -33,6 +33,8 @@ def test_relative_settings_resolve_against_the_users_working_folder(tmp_path, mo
         ("TC_DEMO_SEED", "x", "not a whole number"),
         ("TC_ENGAGEMENT_RULE", "first_like", "must be one of first_inbound, first_answered"),
         ("TC_ROI_MIN_PRE_MONTHS", "0", "must be at least 1"),
+        ("TC_DUCKDB_MEMORY_LIMIT", "lots", "not a size"),
+        ("TC_DUCKDB_MEMORY_LIMIT", "4", "not a size"),
     ],
 )
 def test_bad_settings_are_rejected_with_a_clear_message(name, value, message):
@@ -60,3 +62,16 @@ def test_dbt_vars_carry_the_settings(tmp_settings):
     assert v["engagement_rule"] == "first_inbound" and v["roi_min_pre_months"] == 6
     assert Path(v["analytics_dir"]) == tmp_settings.warehouse_dir / "analytics"
     assert Path(v["raw_dir"]) == tmp_settings.raw_dir
+
+
+def test_duckdb_connections_take_the_memory_limit(tmp_path):
+    import duckdb
+
+    s = Settings.from_env({"TC_WAREHOUSE_DIR": str(tmp_path), "TC_DUCKDB_MEMORY_LIMIT": "1536MB"})
+    assert s.dbt_env()["TC_DUCKDB_MEMORY_LIMIT"] == "1536MB"
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), config=s.duckdb_config())
+    limit, temp = con.execute(
+        "select current_setting('memory_limit'), current_setting('temp_directory')"
+    ).fetchone()
+    assert limit == "1.4 GiB"  # DuckDB reports 1536 MB in GiB
+    assert temp == s.duckdb_temp_dir.as_posix()

@@ -44,6 +44,10 @@ class WorldConfig:
     start: date = date(2024, 11, 1)
     months: int = 24
     contacts_per_scale: int = 20_000
+    # multiply member activities and orders per contact (1.0: the planted world's
+    # rates); the benchmark raises them to reach a large brand's volumes
+    activity_density: float = 1.0
+    order_density: float = 1.0
     # causal uplift of the monthly purchase rate after first engagement, per platform
     uplift: dict[str, float] = field(
         default_factory=lambda: {"twitter": 0.35, "instagram": 0.15, "facebook": 0.0}
@@ -236,7 +240,7 @@ def generate(config: WorldConfig | None = None) -> World:
     acts = []
     # first engagement and follow-ups of engaged contacts
     eng = np.flatnonzero(engaged)
-    follow = rng.poisson(np.where(advocate[eng], 30.0, 2.5))
+    follow = rng.poisson(np.where(advocate[eng], 30.0, 2.5) * cfg.activity_density)
     owner = np.concatenate([eng, np.repeat(eng, follow)])
     first_flag = np.concatenate([np.ones(len(eng), bool), np.zeros(follow.sum(), bool)])
     t0 = engage_us[owner]
@@ -254,7 +258,7 @@ def generate(config: WorldConfig | None = None) -> World:
         )
     )
     # accounts with no contact
-    k = rng.integers(1, 4, n_anon)
+    k = np.maximum(1, np.rint(rng.integers(1, 4, n_anon) * cfg.activity_density)).astype(int)
     a_owner = np.repeat(anon_idx, k)
     a_ts = start_us + (rng.random(len(a_owner)) * (end_us - start_us)).astype(np.int64)
     anon_acts = _member_activities(
@@ -436,7 +440,7 @@ def generate(config: WorldConfig | None = None) -> World:
     )
 
     # reactions (likes): vanity, unrelated to value
-    like_rate = rng.lognormal(1.0, 1.0, n)
+    like_rate = rng.lognormal(1.0, 1.0, n) * cfg.activity_density
     n_likes = rng.poisson(np.where(has_social, like_rate, 0))
     like_owner = np.repeat(np.arange(n), n_likes)
     like_ts = start_us + (rng.random(len(like_owner)) * (end_us - start_us)).astype(np.int64)
@@ -490,7 +494,7 @@ def generate(config: WorldConfig | None = None) -> World:
     alive_cf = (months[None, :] >= created_month[:, None]) & (
         months[None, :] < lapse_without_complaint[:, None]
     )
-    base_rate = 0.11 * value
+    base_rate = 0.11 * value * cfg.order_density
     lam0 = base_rate[:, None] * SEASON[cal_month][None, :] * alive
     uplift = np.array([cfg.uplift.get(p, 0.0) for p in PLATFORMS])[platform_idx]
     treated = engaged[:, None] & (months[None, :] > engage_month[:, None])

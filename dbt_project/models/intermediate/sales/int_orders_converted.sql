@@ -1,9 +1,23 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='order_id',
+        incremental_strategy='delete+insert' if target.type == 'duckdb' else 'merge',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 -- Orders in the reporting currency with their gross margin.
 -- revenue      = amount x rate (rate 1 for the reporting currency itself)
 -- cost_of_goods = sum(quantity x unit_cost) over lines x rate; a line without
 --                unit_cost costs quantity x unit_price x (1 - default_margin_rate);
 --                an order without lines costs amount x (1 - default_margin_rate)
 -- gross_margin = revenue - cost_of_goods
+{# Incremental: a daily run rebuilds an order when its version or one of its
+    lines comes from a file ingested after the last build (the ingestion log's
+    ingested_at against the built inputs_ingested_through), when the exchange rate
+    of its currency and day differs from the one it was built with, or, for all
+    orders, when the reporting currency or default margin rate changed. #}
 with
 
 orders as (
@@ -18,6 +32,116 @@ fx_rates as (
     select * from {{ ref('int_fx_rates_filled') }}
 ),
 
+ingested_files as (
+    select * from {{ ref('stg_quarantine__ingested_files') }}
+),
+
+build as (
+    select
+        coalesce(max(ingested_at), cast('1970-01-01' as timestamp)) as inputs_ingested_through,
+        '{{ var("reporting_currency") }}|{{ var("default_margin_rate") }}' as build_settings
+    from ingested_files
+),
+
+{% if incremental_build_tracks('inputs_ingested_through') %}
+
+built as (
+    select * from {{ this }}
+),
+
+last_build as (
+    select
+        max(inputs_ingested_through) as inputs_ingested_through,
+        max(case when build_settings = '{{ var("reporting_currency") }}|{{ var("default_margin_rate") }}'
+            then 0 else 1 end) as has_other_settings
+    from built
+),
+
+new_files as (
+    select ingested_files.file_hash
+    from ingested_files
+    cross join last_build
+    where
+        ingested_files.status = 'loaded'
+        and ingested_files.ingested_at > last_build.inputs_ingested_through
+),
+
+built_rates as (
+    select distinct
+        currency,
+        ordered_on,
+        rate_to_reporting
+    from built
+),
+
+changed_rates as (
+    select
+        built_rates.currency,
+        built_rates.ordered_on
+    from built_rates
+    left join fx_rates
+        on
+            built_rates.currency = fx_rates.currency
+            and built_rates.ordered_on = fx_rates.rate_on
+    where
+        built_rates.rate_to_reporting is distinct from (
+            case
+                when built_rates.currency = '{{ var("reporting_currency") }}' then 1.0
+                else fx_rates.rate_to_reporting
+            end
+        )
+),
+
+rebuilt_orders as (
+    select orders.order_id
+    from orders
+    inner join new_files
+        on orders.source_file_hash = new_files.file_hash
+    union
+    select order_lines.order_id
+    from order_lines
+    inner join new_files
+        on order_lines.source_file_hash = new_files.file_hash
+    union
+    select built.order_id
+    from built
+    inner join changed_rates
+        on
+            built.currency = changed_rates.currency
+            and built.ordered_on = changed_rates.ordered_on
+    union
+    select orders.order_id
+    from orders
+    cross join last_build
+    where last_build.has_other_settings = 1
+),
+
+to_build as (
+    select orders.*
+    from orders
+    inner join rebuilt_orders
+        on orders.order_id = rebuilt_orders.order_id
+),
+
+lines_to_total as (
+    select order_lines.*
+    from order_lines
+    inner join rebuilt_orders
+        on order_lines.order_id = rebuilt_orders.order_id
+),
+
+{% else %}
+
+to_build as (
+    select * from orders
+),
+
+lines_to_total as (
+    select * from order_lines
+),
+
+{% endif %}
+
 line_totals as (
     select
         order_id,
@@ -26,38 +150,38 @@ line_totals as (
         sum(
             quantity * coalesce(unit_cost, unit_price * (1 - {{ var('default_margin_rate') }}))
         ) as cost_of_goods_local
-    from order_lines
+    from lines_to_total
     group by order_id
 ),
 
 converted as (
     select
-        orders.order_id,
-        orders.contact_id,
-        orders.ordered_at,
-        cast(orders.ordered_at as date) as ordered_on,
-        {{ month_of('orders.ordered_at') }} as period,
-        orders.status,
-        orders.channel,
-        orders.currency,
-        orders.amount as amount_local,
+        to_build.order_id,
+        to_build.contact_id,
+        to_build.ordered_at,
+        cast(to_build.ordered_at as date) as ordered_on,
+        {{ month_of('to_build.ordered_at') }} as period,
+        to_build.status,
+        to_build.channel,
+        to_build.currency,
+        to_build.amount as amount_local,
         coalesce(line_totals.line_count, 0) as line_count,
         coalesce(line_totals.costed_line_count, 0) as costed_line_count,
         case
-            when orders.currency = '{{ var("reporting_currency") }}' then 1.0
+            when to_build.currency = '{{ var("reporting_currency") }}' then 1.0
             else fx_rates.rate_to_reporting
         end as rate_to_reporting,
         coalesce(
             line_totals.cost_of_goods_local,
-            orders.amount * (1 - {{ var('default_margin_rate') }})
+            to_build.amount * (1 - {{ var('default_margin_rate') }})
         ) as cost_of_goods_local
-    from orders
+    from to_build
     left join line_totals
-        on orders.order_id = line_totals.order_id
+        on to_build.order_id = line_totals.order_id
     left join fx_rates
         on
-            orders.currency = fx_rates.currency
-            and cast(orders.ordered_at as date) = fx_rates.rate_on
+            to_build.currency = fx_rates.currency
+            and cast(to_build.ordered_at as date) = fx_rates.rate_on
 ),
 
 final as (
@@ -78,8 +202,11 @@ final as (
         status = 'completed' as is_completed,
         amount_local * rate_to_reporting as revenue,
         cost_of_goods_local * rate_to_reporting as cost_of_goods,
-        (amount_local - cost_of_goods_local) * rate_to_reporting as gross_margin
+        (amount_local - cost_of_goods_local) * rate_to_reporting as gross_margin,
+        build.inputs_ingested_through,
+        build.build_settings
     from converted
+    cross join build
 )
 
 select * from final

@@ -12,7 +12,8 @@ renamed as (
         cast(quantity as bigint) as quantity,
         cast(unit_price as double) as unit_price,
         cast(unit_cost as double) as unit_cost,
-        _file_name as source_file_name
+        _file_name as source_file_name,
+        _file_hash as source_file_hash
     from source
 )
 

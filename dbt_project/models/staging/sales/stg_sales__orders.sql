@@ -13,7 +13,8 @@ renamed as (
         cast(amount as double) as amount,
         cast(status as string) as status,
         cast(channel as string) as channel,
-        _file_name as source_file_name
+        _file_name as source_file_name,
+        _file_hash as source_file_hash
     from source
 )
 

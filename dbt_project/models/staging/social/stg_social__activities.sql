@@ -18,7 +18,8 @@ renamed as (
         cast(share_count as bigint) as share_count,
         cast(lang as string) as lang,
         cast(sentiment as double) as sentiment,
-        _file_name as source_file_name
+        _file_name as source_file_name,
+        _file_hash as source_file_hash
     from source
 )
 
