@@ -196,18 +196,8 @@ def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
-    values = {
-        "TC_LANDING_DIR": settings.landing_dir,
-        "TC_WAREHOUSE_DIR": settings.warehouse_dir,
-        "TC_REPORTING_CURRENCY": settings.reporting_currency,
-        "TC_DEFAULT_MARGIN_RATE": settings.default_margin_rate,
-        "TC_ANSWER_WINDOW_HOURS": settings.answer_window_hours,
-        "TC_ENGAGEMENT_RULE": settings.engagement_rule,
-        "TC_ROI_MIN_PRE_MONTHS": settings.roi_min_pre_months,
-        "TC_DEMO_SEED": settings.demo_seed,
-        "TC_DEMO_SCALE": settings.demo_scale,
-        "DAGSTER_HOME": settings.dagster_home,
-    }
+    # each setting's field is its variable's name without TC_, in lower case
+    values = {s.env: getattr(settings, s.env.removeprefix("TC_").lower()) for s in SETTINGS}
     for s in SETTINGS:
         _say(f"{s.env:24} = {values[s.env]}\n{'':24}   {s.doc} (default {s.default})")
     return 0

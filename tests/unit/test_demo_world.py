@@ -131,3 +131,15 @@ def test_scale_setting_grows_rows_without_python_loops():
     large = generate(WorldConfig(seed=1, scale=1.0))
     ratio = large.tables["sales/orders"].height / small.tables["sales/orders"].height
     assert 8 < ratio < 12
+
+
+def test_density_settings_multiply_activities_and_orders_per_contact(world):
+    dense = generate(WorldConfig(seed=11, scale=0.25, activity_density=3.0, order_density=4.0))
+    assert dense.tables["crm/contacts"].height == world.tables["crm/contacts"].height
+    activities = dense.tables["social/activities"].height / world.tables["social/activities"].height
+    orders = dense.tables["sales/orders"].height / world.tables["sales/orders"].height
+    assert 2.4 < activities < 3.2
+    assert 3.5 < orders < 4.3
+    # density 1 is the planted world itself, draw for draw
+    same = generate(WorldConfig(seed=11, scale=0.25, activity_density=1.0, order_density=1.0))
+    assert all(same.tables[k].equals(world.tables[k]) for k in world.tables)

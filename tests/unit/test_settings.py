@@ -75,3 +75,14 @@ def test_duckdb_connections_take_the_memory_limit(tmp_path):
     ).fetchone()
     assert limit == "1.4 GiB"  # DuckDB reports 1536 MB in GiB
     assert temp == s.duckdb_temp_dir.as_posix()
+
+
+def test_settings_command_prints_every_setting_with_its_value(monkeypatch, capsys):
+    from trustcap.settings import SETTINGS
+
+    monkeypatch.setenv("TC_DUCKDB_MEMORY_LIMIT", "3GB")
+    assert cli.main(["settings"]) == 0
+    out = capsys.readouterr().out
+    for setting in SETTINGS:
+        assert f"\n{setting.env:24} = " in "\n" + out
+    assert f"{'TC_DUCKDB_MEMORY_LIMIT':24} = 3GB" in out
