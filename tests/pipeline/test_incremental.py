@@ -152,7 +152,9 @@ def test_late_links_and_corrections_rebuild_exactly_what_they_touch(tmp_path):
         ("int_activities_classified", ["source_file_hash"]),
         ("int_orders_converted", ["inputs_ingested_through"]),
     ]:
-        _assert_same_rows(_fact_rows(daily, table, markers), _fact_rows(at_once, table, markers), table)
+        _assert_same_rows(
+            _fact_rows(daily, table, markers), _fact_rows(at_once, table, markers), table
+        )
     assert daily.marts_digest() == at_once.marts_digest()
 
     # and only the orders the late batch touched were rebuilt
