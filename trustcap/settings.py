@@ -113,7 +113,7 @@ SETTINGS: tuple[Setting, ...] = (
         "TC_DUCKDB_MEMORY_LIMIT",
         "4GB",
         "Memory DuckDB may use in each step (dbt models, scoring, the estimator's reads); "
-        "beyond it DuckDB spills to <TC_WAREHOUSE_DIR>/duckdb_tmp. A size such as 4GB or 512MB.",
+        "beyond it DuckDB spills to <TC_WAREHOUSE_DIR>/warehouse.duckdb.tmp. A size such as 4GB or 512MB.",
     ),
     Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
     Setting(
@@ -267,7 +267,8 @@ class Settings:
 
     @property
     def duckdb_temp_dir(self) -> Path:
-        return self.warehouse_dir / "duckdb_tmp"
+        """Where DuckDB spills beyond the memory limit: its own default beside the file."""
+        return self.warehouse_dir / "warehouse.duckdb.tmp"
 
     def duckdb_config(self) -> dict[str, str]:
         """Connection settings for every DuckDB the pipeline opens on the warehouse."""

@@ -37,13 +37,12 @@ ingested_files as (
 ),
 
 build as (
-    select
-        coalesce(max(ingested_at), cast('1970-01-01' as timestamp)) as inputs_ingested_through,
-        '{{ var("reporting_currency") }}|{{ var("default_margin_rate") }}' as build_settings
+    select coalesce(max(ingested_at), cast('1970-01-01' as timestamp)) as inputs_ingested_through
     from ingested_files
 ),
 
-{% if incremental_build_tracks('inputs_ingested_through') %}
+{% set build_only_touched = incremental_build_tracks('inputs_ingested_through') %}
+{% if build_only_touched %}
 
 built as (
     select * from {{ this }}
@@ -116,31 +115,25 @@ rebuilt_orders as (
     where last_build.has_other_settings = 1
 ),
 
+{% endif %}
+
 to_build as (
     select orders.*
     from orders
-    inner join rebuilt_orders
-        on orders.order_id = rebuilt_orders.order_id
+    {% if build_only_touched %}
+        inner join rebuilt_orders
+            on orders.order_id = rebuilt_orders.order_id
+    {% endif %}
 ),
 
 lines_to_total as (
     select order_lines.*
     from order_lines
-    inner join rebuilt_orders
-        on order_lines.order_id = rebuilt_orders.order_id
+    {% if build_only_touched %}
+        inner join rebuilt_orders
+            on order_lines.order_id = rebuilt_orders.order_id
+    {% endif %}
 ),
-
-{% else %}
-
-to_build as (
-    select * from orders
-),
-
-lines_to_total as (
-    select * from order_lines
-),
-
-{% endif %}
 
 line_totals as (
     select
@@ -203,10 +196,9 @@ final as (
         amount_local * rate_to_reporting as revenue,
         cost_of_goods_local * rate_to_reporting as cost_of_goods,
         (amount_local - cost_of_goods_local) * rate_to_reporting as gross_margin,
-        build.inputs_ingested_through,
-        build.build_settings
+        (select build.inputs_ingested_through from build) as inputs_ingested_through,
+        '{{ var("reporting_currency") }}|{{ var("default_margin_rate") }}' as build_settings
     from converted
-    cross join build
 )
 
 select * from final

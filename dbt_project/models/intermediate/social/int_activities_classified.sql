@@ -24,7 +24,8 @@ accounts as (
     select * from {{ ref('int_accounts_resolved') }}
 ),
 
-{% if incremental_build_tracks('source_file_hash') %}
+{% set build_only_touched = incremental_build_tracks('source_file_hash') %}
+{% if build_only_touched %}
 
 built as (
     select * from {{ this }}
@@ -92,19 +93,26 @@ rebuilt_keys as (
             and activities.parent_id = touched.activity_id
 ),
 
+{% endif %}
+
 to_build as (
     select activities.*
     from activities
-    inner join rebuilt_keys
-        on
-            activities.platform = rebuilt_keys.platform
-            and activities.activity_id = rebuilt_keys.activity_id
+    {% if build_only_touched %}
+        inner join rebuilt_keys
+            on
+                activities.platform = rebuilt_keys.platform
+                and activities.activity_id = rebuilt_keys.activity_id
+    {% endif %}
 ),
 
-{% else %}
+{% if build_only_touched %}
 
-to_build as (
-    select * from activities
+wanted_parents as (
+    select distinct
+        platform,
+        parent_id
+    from to_build
 ),
 
 {% endif %}
@@ -119,6 +127,12 @@ parents as (
         on
             activities.platform = accounts.platform
             and activities.account_id = accounts.account_id
+    {% if build_only_touched %}
+        inner join wanted_parents
+            on
+                activities.platform = wanted_parents.platform
+                and activities.activity_id = wanted_parents.parent_id
+    {% endif %}
 ),
 
 joined as (
