@@ -196,10 +196,10 @@ def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
-    # each setting's field is its variable's name without TC_, in lower case
-    values = {s.env: getattr(settings, s.env.removeprefix("TC_").lower()) for s in SETTINGS}
     for s in SETTINGS:
-        _say(f"{s.env:24} = {values[s.env]}\n{'':24}   {s.doc} (default {s.default})")
+        # each setting's field is its variable's name without TC_, in lower case
+        value = getattr(settings, s.env.removeprefix("TC_").lower())
+        _say(f"{s.env:24} = {value}\n{'':24}   {s.doc} (default {s.default})")
     return 0
 
 

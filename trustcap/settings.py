@@ -268,7 +268,7 @@ class Settings:
     @property
     def duckdb_temp_dir(self) -> Path:
         """Where DuckDB spills beyond the memory limit: its own default beside the file."""
-        return self.warehouse_dir / "warehouse.duckdb.tmp"
+        return self.warehouse_path.with_name(self.warehouse_path.name + ".tmp")
 
     def duckdb_config(self) -> dict[str, str]:
         """Connection settings for every DuckDB the pipeline opens on the warehouse."""

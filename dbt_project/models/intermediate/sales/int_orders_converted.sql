@@ -18,6 +18,7 @@
     ingested_at against the built inputs_ingested_through), when the exchange rate
     of its currency and day differs from the one it was built with, or, for all
     orders, when the reporting currency or default margin rate changed. #}
+{% set build_settings = var('reporting_currency') ~ '|' ~ var('default_margin_rate') %}
 with
 
 orders as (
@@ -51,8 +52,8 @@ built as (
 last_build as (
     select
         max(inputs_ingested_through) as inputs_ingested_through,
-        max(case when build_settings = '{{ var("reporting_currency") }}|{{ var("default_margin_rate") }}'
-            then 0 else 1 end) as has_other_settings
+        max(case when build_settings = '{{ build_settings }}' then 0 else 1 end)
+            as has_other_settings
     from built
 ),
 
@@ -197,7 +198,7 @@ final as (
         cost_of_goods_local * rate_to_reporting as cost_of_goods,
         (amount_local - cost_of_goods_local) * rate_to_reporting as gross_margin,
         (select build.inputs_ingested_through from build) as inputs_ingested_through,
-        '{{ var("reporting_currency") }}|{{ var("default_margin_rate") }}' as build_settings
+        '{{ build_settings }}' as build_settings
     from converted
 )
 
