@@ -192,7 +192,7 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
     )
     controls = panel.filter(pl.col("e").is_null() | (pl.col("t") < pl.col("e")))
     controls_by_period = controls.group_by("period").agg(
-        pl.col("contact_id").n_unique().alias("control_customers")
+        pl.col("contact_id").n_unique().cast(pl.Int64).alias("control_customers")
     )
     controls_total = controls["contact_id"].n_unique()
 
@@ -458,6 +458,7 @@ def empty_result(reason: str) -> RoiResult:
                 "effect_multiplier_low": pl.Float64,
                 "effect_multiplier_high": pl.Float64,
                 **meta,
+                "model": pl.String,
             }
         ),
     )

@@ -2,7 +2,7 @@
 
 Storage, per entity (all under the warehouse folder):
   raw/<source>/<entity>/<file hash>.parquet      typed good rows of one landing file
-  raw/<source>/<entity>/_schema.parquet          zero rows, the contract's columns and types
+  raw/<source>/<entity>/schema.parquet           zero rows, the contract's columns and types
   quarantine/<source>/<entity>/<file hash>.parquet  rejected rows (line, raw content, reason)
   ingest_log/<source>__<entity>.parquet          one row per distinct file content seen
 
@@ -27,6 +27,8 @@ import polars as pl
 from ingestion.contract import ENTITIES, Entity, split_extension
 from ingestion.readers import LINE_NO, RAW, UnreadableFileError, read_file
 from ingestion.validate import POLARS_TYPES, MissingColumnsError, validate
+
+SCHEMA_FILE = "schema.parquet"
 
 META_COLUMNS = {
     "_file_hash": pl.String(),
@@ -223,15 +225,18 @@ def ingest_entity(entity: Entity, landing_dir: Path, paths: StoragePaths) -> Ing
     raw_dir.mkdir(parents=True, exist_ok=True)
     q_dir.mkdir(parents=True, exist_ok=True)
     # zero-row files keep the downstream globs non-empty and typed by the contract;
-    # rewritten when the contract gained columns since the warehouse was made
-    schema_file = raw_dir / "_schema.parquet"
+    # rewritten when the contract gained columns since the warehouse was made. Not
+    # `_schema.parquet` (the name of old warehouses): Spark skips files named `_*`.
+    schema_file = raw_dir / SCHEMA_FILE
     if (
         not schema_file.exists()
         or pl.read_parquet_schema(schema_file) != _schema_frame(entity).schema
     ):
         _write_atomic(_schema_frame(entity), schema_file)
-    if not (q_dir / "_schema.parquet").exists():
-        _write_atomic(pl.DataFrame(schema=QUARANTINE_SCHEMA), q_dir / "_schema.parquet")
+    if not (q_dir / SCHEMA_FILE).exists():
+        _write_atomic(pl.DataFrame(schema=QUARANTINE_SCHEMA), q_dir / SCHEMA_FILE)
+    for old in (raw_dir / "_schema.parquet", q_dir / "_schema.parquet"):
+        old.unlink(missing_ok=True)
 
     log = read_log(paths, entity)
     known_hashes = set(log["file_hash"].to_list())

@@ -1,58 +1,89 @@
-{#- Expose the Parquet files written by ingestion as relations in schema `raw` and
-    `quarantine`. Each raw source declares the folder it reads in meta.raw_path.
-    Ingestion always writes a zero-row _schema.parquet per entity, so the glob
-    never comes back empty and column types come from the contract. -#}
+{#- Expose the Parquet files written by ingestion/ and by the Python analytics as
+    relations in schemas `raw`, `analytics` and `quarantine`. Each raw source declares
+    the folder it reads in meta.raw_path. Ingestion always writes a zero-row
+    schema.parquet per entity, so a folder is never empty and column types come
+    from the contract. Statements run one at a time (Spark's session takes one). -#}
 {% macro create_raw_relations() %}
     {%- if execute -%}
         {%- set statements = [] -%}
+        {%- for schema in ['raw', 'analytics', 'quarantine'] -%}
+            {%- do statements.append('create schema if not exists ' ~ schema) -%}
+        {%- endfor -%}
         {%- for src in graph.sources.values() if src.source_name == 'raw' -%}
-            {%- do statements.append(
-                raw_relation_sql('raw', src.name, var('raw_dir') ~ '/' ~ src.meta.raw_path ~ '/*.parquet')
+            {%- do statements.extend(
+                raw_relation_sql('raw', src.name, var('raw_dir') ~ '/' ~ src.meta.raw_path)
             ) -%}
         {%- endfor -%}
-        {#- analytics results (Python estimators) may not exist yet: then an empty
-            relation with the declared columns, so every model still builds -#}
         {%- for src in graph.sources.values() if src.source_name == 'analytics' -%}
-            {%- set path = var('analytics_dir') ~ '/' ~ src.name ~ '.parquet' -%}
-            {%- set found = run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0] -%}
-            {%- if found -%}
-                {%- do statements.append(raw_relation_sql('analytics', src.name, path)) -%}
-            {%- else -%}
-                {%- do statements.append(empty_relation_sql('analytics', src.name, src.columns)) -%}
-            {%- endif -%}
+            {%- do statements.extend(
+                analytics_relation_sql(src.name, var('analytics_dir') ~ '/' ~ src.name ~ '.parquet', src.columns)
+            ) -%}
         {%- endfor -%}
-        {%- do statements.append(
-            raw_relation_sql('quarantine', 'quarantined_rows', var('quarantine_dir') ~ '/**/*.parquet')
+        {%- do statements.extend(
+            raw_relation_sql('quarantine', 'quarantined_rows', var('quarantine_dir'), recursive=true)
         ) -%}
-        {%- do statements.append(
-            raw_relation_sql('quarantine', 'ingested_files', var('ingest_log_dir') ~ '/*.parquet')
+        {%- do statements.extend(
+            raw_relation_sql('quarantine', 'ingested_files', var('ingest_log_dir'))
         ) -%}
-        {{ return(statements | join(';\n')) }}
+        {%- for statement in statements -%}
+            {%- do run_query(statement) -%}
+        {%- endfor -%}
     {%- endif -%}
+    select 1
 {% endmacro %}
 
-{% macro raw_relation_sql(schema, name, glob) %}
-    {{ return(adapter.dispatch('raw_relation_sql')(schema, name, glob)) }}
+{#- The statements that make `schema.name` read every Parquet file in `folder` (and
+    its subfolders when recursive), columns matched by name: files written before
+    the contract gained a column lack it. -#}
+{% macro raw_relation_sql(schema, name, folder, recursive=false) %}
+    {{ return(adapter.dispatch('raw_relation_sql')(schema, name, folder, recursive)) }}
 {% endmacro %}
 
-{% macro default__raw_relation_sql(schema, name, glob) %}
-    create schema if not exists {{ schema }};
-    create or replace view {{ schema }}.{{ name }} as
-    select * from read_parquet('{{ glob }}', union_by_name = true)
+{% macro default__raw_relation_sql(schema, name, folder, recursive) %}
+    {%- set glob = folder ~ ('/**/' if recursive else '/') ~ '*.parquet' -%}
+    {{ return([
+        "create or replace view " ~ schema ~ "." ~ name
+        ~ " as select * from read_parquet('" ~ glob ~ "', union_by_name = true)"
+    ]) }}
 {% endmacro %}
 
-{% macro spark__raw_relation_sql(schema, name, glob) %}
-    create schema if not exists {{ schema }};
-    drop table if exists {{ schema }}.{{ name }};
-    create table {{ schema }}.{{ name }} using parquet location '{{ glob | replace("/*.parquet", "") | replace("/**/*.parquet", "") }}'
+{% macro spark__raw_relation_sql(schema, name, folder, recursive) %}
+    {{ return([
+        "drop table if exists " ~ schema ~ "." ~ name,
+        "create table " ~ schema ~ "." ~ name ~ " using parquet options (path '" ~ folder
+        ~ "', mergeSchema 'true', recursiveFileLookup '" ~ ('true' if recursive else 'false') ~ "')"
+    ]) }}
 {% endmacro %}
 
-{% macro empty_relation_sql(schema, name, columns) %}
-    create schema if not exists {{ schema }};
-    create or replace view {{ schema }}.{{ name }} as
-    select
-    {%- for col in columns.values() %}
-        cast(null as {{ col.data_type }}) as {{ col.name }}{{ "," if not loop.last }}
-    {%- endfor %}
-    where false
+{#- One result file of the Python analytics. It does not exist before their first
+    run: then an empty relation with the declared columns, so every model builds. -#}
+{% macro analytics_relation_sql(name, path, columns) %}
+    {{ return(adapter.dispatch('analytics_relation_sql')(name, path, columns)) }}
+{% endmacro %}
+
+{% macro default__analytics_relation_sql(name, path, columns) %}
+    {%- set found = run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0] -%}
+    {%- if found -%}
+        {%- set body = "select * from read_parquet('" ~ path ~ "')" -%}
+    {%- else -%}
+        {%- set nulls = [] -%}
+        {%- for col in columns.values() -%}
+            {%- do nulls.append("cast(null as " ~ col.data_type ~ ") as " ~ col.name) -%}
+        {%- endfor -%}
+        {%- set body = "select " ~ nulls | join(", ") ~ " where false" -%}
+    {%- endif -%}
+    {{ return(["create or replace view analytics." ~ name ~ " as " ~ body]) }}
+{% endmacro %}
+
+{#- Spark reads a missing location as empty when the columns are given, so the
+    declared columns are the file's contract: their types must be what is written. -#}
+{% macro spark__analytics_relation_sql(name, path, columns) %}
+    {%- set cols = [] -%}
+    {%- for col in columns.values() -%}
+        {%- do cols.append(col.name ~ " " ~ col.data_type) -%}
+    {%- endfor -%}
+    {{ return([
+        "drop table if exists analytics." ~ name,
+        "create table analytics." ~ name ~ " (" ~ cols | join(", ") ~ ") using parquet location '" ~ path ~ "'"
+    ]) }}
 {% endmacro %}

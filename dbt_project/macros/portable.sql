@@ -4,13 +4,17 @@
 {% macro default__epoch_seconds(expr) %}epoch({{ expr }}){% endmacro %}
 {% macro spark__epoch_seconds(expr) %}unix_timestamp({{ expr }}){% endmacro %}
 
-{#- one row per day from start to end (inclusive), as column `day` -#}
-{% macro day_series(start_expr, end_expr) %}{{ return(adapter.dispatch('day_series')(start_expr, end_expr)) }}{% endmacro %}
-{% macro default__day_series(start_expr, end_expr) %}
+{#- one row per day from start to end (inclusive), as column `day`, for each row of
+    `relation` (start and end are its columns). Not scalar subqueries in the bounds:
+    Spark 4 fails to ship such a plan to its tasks when the subquery reads a union. -#}
+{% macro day_series(start_expr, end_expr, relation) %}{{ return(adapter.dispatch('day_series')(start_expr, end_expr, relation)) }}{% endmacro %}
+{% macro default__day_series(start_expr, end_expr, relation) %}
     select cast(unnest(generate_series(cast({{ start_expr }} as date), cast({{ end_expr }} as date), interval 1 day)) as date) as day
+    from {{ relation }}
 {% endmacro %}
-{% macro spark__day_series(start_expr, end_expr) %}
+{% macro spark__day_series(start_expr, end_expr, relation) %}
     select explode(sequence(cast({{ start_expr }} as date), cast({{ end_expr }} as date), interval 1 day)) as day
+    from {{ relation }}
 {% endmacro %}
 
 {% macro last_value_ignore_nulls(expr) %}{{ return(adapter.dispatch('last_value_ignore_nulls')(expr)) }}{% endmacro %}
@@ -33,4 +37,11 @@
     {%- endif -%}
     {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
     {{ return(column | lower in built_columns) }}
+{% endmacro %}
+
+{#- Incremental on DuckDB (delete+insert by unique key). On Spark, rows replaced by
+    key need Delta/Iceberg `merge`, and Parquet's `insert_overwrite` replaces whole
+    partitions, which these models' rebuilt rows do not form: a full rebuild there. -#}
+{% macro incremental_where_supported() %}
+    {{ return('incremental' if target.type == 'duckdb' else 'table') }}
 {% endmacro %}

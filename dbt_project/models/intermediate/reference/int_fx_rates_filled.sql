@@ -35,8 +35,15 @@ currency_bounds as (
     group by rates.currency
 ),
 
+overall_bounds as (
+    select
+        min(first_day) as first_day,
+        max(last_day) as last_day
+    from currency_bounds
+),
+
 days as (
-    {{ day_series('(select min(first_day) from currency_bounds)', '(select max(last_day) from currency_bounds)') }}
+    {{ day_series('first_day', 'last_day', 'overall_bounds') }}
 ),
 
 grid as (

@@ -1,8 +1,8 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key=['platform', 'activity_id'],
-        incremental_strategy='delete+insert' if target.type == 'duckdb' else 'merge',
+        incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',
     )
 }}

@@ -1,8 +1,8 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key=['text_hash', 'lang_key'],
-        incremental_strategy='delete+insert' if target.type == 'duckdb' else 'merge',
+        incremental_strategy='delete+insert',
         on_schema_change='fail',
     )
 }}

@@ -16,7 +16,7 @@ bounds as (
 ),
 
 days as (
-    {{ day_series('(select first_day from bounds)', '(select last_day from bounds)') }}
+    {{ day_series('first_day', 'last_day', 'bounds') }}
 ),
 
 flows as (
