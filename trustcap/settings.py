@@ -115,6 +115,19 @@ SETTINGS: tuple[Setting, ...] = (
         "Memory DuckDB may use in each step (dbt models, scoring, the estimator's reads); "
         "beyond it DuckDB spills to <TC_WAREHOUSE_DIR>/warehouse.duckdb.tmp. A size such as 4GB or 512MB.",
     ),
+    Setting(
+        "TC_ENGINE",
+        "duckdb",
+        "Engine dbt runs the models on: duckdb (one machine, the default) or spark (Apache "
+        "Spark through dbt-spark; needs the spark extra and Java 17). Switching rebuilds "
+        "the models on the new engine; landing data, analytics results and publication "
+        "are shared.",
+    ),
+    Setting(
+        "TC_SPARK_DRIVER_MEMORY",
+        "4g",
+        "Memory of the local Spark driver (TC_ENGINE=spark), such as 4g or 512m.",
+    ),
     Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
     Setting(
         "TC_DEMO_SCALE",
@@ -130,7 +143,9 @@ SETTINGS: tuple[Setting, ...] = (
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _MEMORY = re.compile(r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+_SPARK_MEMORY = re.compile(r"^[0-9]+[kmgt]$")
 ENGAGEMENT_RULES = ("first_inbound", "first_answered")
+ENGINES = ("duckdb", "spark")
 
 
 def _choice(raw: str, env_name: str, allowed: tuple[str, ...]) -> str:
@@ -190,6 +205,8 @@ class Settings:
     trust_half_life_days: float = 180.0
     trust_asymmetry: float = 2.0
     duckdb_memory_limit: str = "4GB"
+    engine: str = "duckdb"
+    spark_driver_memory: str = "4g"
     demo_seed: int = 7
     demo_scale: float = 1.0
     dagster_home: Path = field(default=Path())
@@ -213,6 +230,11 @@ class Settings:
         if not _MEMORY.match(memory_limit):
             raise SettingsError(
                 f"TC_DUCKDB_MEMORY_LIMIT={memory_limit!r} is not a size such as 4GB or 512MB"
+            )
+        spark_memory = get("TC_SPARK_DRIVER_MEMORY").lower()
+        if not _SPARK_MEMORY.match(spark_memory):
+            raise SettingsError(
+                f"TC_SPARK_DRIVER_MEMORY={spark_memory!r} is not a size such as 4g or 512m"
             )
         warehouse_dir = _path(env.get("TC_WAREHOUSE_DIR"), "data/warehouse", "TC_WAREHOUSE_DIR")
         dagster_home_raw = env.get("DAGSTER_HOME")
@@ -255,6 +277,8 @@ class Settings:
             ),
             trust_asymmetry=_float(get("TC_TRUST_ASYMMETRY"), "TC_TRUST_ASYMMETRY", 1.0, 100.0),
             duckdb_memory_limit=memory_limit,
+            engine=_choice(get("TC_ENGINE").lower(), "TC_ENGINE", ENGINES),
+            spark_driver_memory=spark_memory,
             demo_seed=_int(get("TC_DEMO_SEED"), "TC_DEMO_SEED", 0),
             demo_scale=_float(get("TC_DEMO_SCALE"), "TC_DEMO_SCALE", 0.001, 10_000.0),
             dagster_home=dagster_home,
@@ -276,6 +300,17 @@ class Settings:
             "memory_limit": self.duckdb_memory_limit,
             "temp_directory": self.duckdb_temp_dir.as_posix(),
         }
+
+    @property
+    def spark_dir(self) -> Path:
+        """Spark's catalog (Derby), its tables, and the handover to Python (TC_ENGINE=spark)."""
+        return self.warehouse_dir / "spark"
+
+    @property
+    def handover_dir(self) -> Path:
+        """Parquet copies of the relations Spark built that the Python steps read
+        (<schema>/<name>/), written by dbt's on-run-end hook on Spark."""
+        return self.spark_dir / "handover"
 
     @property
     def raw_dir(self) -> Path:
@@ -325,6 +360,7 @@ class Settings:
             "quarantine_dir": self.quarantine_dir.as_posix(),
             "ingest_log_dir": self.ingest_log_dir.as_posix(),
             "analytics_dir": self.analytics_dir.as_posix(),
+            "handover_dir": self.handover_dir.as_posix(),
             "engagement_rule": self.engagement_rule,
             "roi_min_pre_months": self.roi_min_pre_months,
             "crisis_threshold": self.crisis_threshold,
@@ -336,10 +372,14 @@ class Settings:
         }
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for dbt subprocesses: profiles.yml reads TC_WAREHOUSE_DIR."""
+        """Environment for dbt subprocesses: profiles.yml reads TC_WAREHOUSE_DIR and the
+        engine's settings."""
         return {
             "TC_WAREHOUSE_DIR": self.warehouse_dir.as_posix(),
             "TC_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "TC_SPARK_DRIVER_MEMORY": self.spark_driver_memory,
+            # profiles.yml has one output per engine; dbt reads the target from here
+            "DBT_TARGET": self.engine,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DO_NOT_TRACK": "1",
         }
@@ -348,6 +388,7 @@ class Settings:
         """Make the resolved settings visible to child processes (dbt, dagster dev)."""
         os.environ.update(self.dbt_env())
         os.environ["TC_LANDING_DIR"] = self.landing_dir.as_posix()
+        os.environ["TC_ENGINE"] = self.engine
         os.environ["TC_REPORTING_CURRENCY"] = self.reporting_currency
         os.environ["TC_DEFAULT_MARGIN_RATE"] = repr(self.default_margin_rate)
         os.environ["TC_ANSWER_WINDOW_HOURS"] = repr(self.answer_window_hours)

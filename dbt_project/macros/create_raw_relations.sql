@@ -75,15 +75,19 @@
     {{ return(["create or replace view analytics." ~ name ~ " as " ~ body]) }}
 {% endmacro %}
 
-{#- Spark reads a missing location as empty when the columns are given, so the
-    declared columns are the file's contract: their types must be what is written. -#}
+{#- The folder with a file-name filter, not the file as location: Spark makes a
+    missing location a folder, where the file could then not be written. A missing
+    file reads as empty when the columns are given, so the declared columns are the
+    file's contract: their types must be what is written. -#}
 {% macro spark__analytics_relation_sql(name, path, columns) %}
     {%- set cols = [] -%}
     {%- for col in columns.values() -%}
         {%- do cols.append(col.name ~ " " ~ col.data_type) -%}
     {%- endfor -%}
+    {%- set parts = path.rsplit('/', 1) -%}
     {{ return([
         "drop table if exists analytics." ~ name,
-        "create table analytics." ~ name ~ " (" ~ cols | join(", ") ~ ") using parquet location '" ~ path ~ "'"
+        "create table analytics." ~ name ~ " (" ~ cols | join(", ") ~ ") using parquet options (path '"
+        ~ parts[0] ~ "', pathGlobFilter '" ~ parts[1] ~ "')"
     ]) }}
 {% endmacro %}

@@ -20,6 +20,7 @@ from trustcap.quality.gate import (
     assert_publishable,
     pipeline_quality_select,
 )
+from trustcap.warehouse import readable_warehouse
 
 
 def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
@@ -46,13 +47,14 @@ def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
             quality = assert_publishable(s.quality_dir, context.run.run_id)
         except QualityGateError as exc:
             raise Failure(description=str(exc)) from exc
-        result = publish(
-            s.warehouse_path,
-            s.published_dir,
-            mart_names,
-            run_id=context.run.run_id,
-            extra_tables={PIPELINE_QUALITY: pipeline_quality_select(s.quality_dir)},
-        )
+        with readable_warehouse(s) as warehouse:
+            result = publish(
+                warehouse,
+                s.published_dir,
+                mart_names,
+                run_id=context.run.run_id,
+                extra_tables={PIPELINE_QUALITY: pipeline_quality_select(s.quality_dir)},
+            )
         context.log.info(f"published {len(mart_names)} marts to {result.path}")
         empty = explain_empty_marts(
             result.row_counts, marts, loaded_row_counts(storage_paths(s)), stated_empty_reasons()

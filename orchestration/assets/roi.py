@@ -6,6 +6,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from analytics.files import write_parquet_atomic
 from analytics.roi import empty_result, estimate, load_inputs
 from orchestration.resources import SettingsResource
+from trustcap.warehouse import readable_warehouse
 
 OUTPUTS = {
     "roi_incremental_monthly": "monthly",
@@ -39,11 +40,12 @@ INPUTS = [
 )
 def roi_estimates(context: AssetExecutionContext, settings: SettingsResource):
     s = settings.get()
-    con = duckdb.connect(str(s.warehouse_path), read_only=True, config=s.duckdb_config())
-    try:
-        inputs = load_inputs(con)
-    finally:
-        con.close()
+    with readable_warehouse(s) as warehouse:
+        con = duckdb.connect(str(warehouse), read_only=True, config=s.duckdb_config())
+        try:
+            inputs = load_inputs(con)
+        finally:
+            con.close()
     try:
         result = estimate(inputs, min_pre_months=s.roi_min_pre_months)
     except Exception as exc:  # a failed fit leaves the ROI marts empty, with the reason

@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 
 from analytics.text_scores import update_text_scores
 from orchestration.resources import SettingsResource
+from trustcap.warehouse import readable_warehouse
 
 INPUTS = [AssetKey(["staging", "stg_social__activities"])]
 
@@ -40,11 +41,12 @@ INPUTS = [AssetKey(["staging", "stg_social__activities"])]
 )
 def text_scores(context: AssetExecutionContext, settings: SettingsResource):
     s = settings.get()
-    con = duckdb.connect(str(s.warehouse_path), read_only=True, config=s.duckdb_config())
-    try:
-        run = update_text_scores(con, s.analytics_dir, workers=os.cpu_count() or 1)
-    finally:
-        con.close()
+    with readable_warehouse(s) as warehouse:
+        con = duckdb.connect(str(warehouse), read_only=True, config=s.duckdb_config())
+        try:
+            run = update_text_scores(con, s.analytics_dir, workers=os.cpu_count() or 1)
+        finally:
+            con.close()
     context.log.info(
         f"{run.scored_now:,} new distinct texts scored in {run.seconds:.1f} s "
         f"({run.texts_per_second:,.0f}/s); {run.distinct_texts:,} distinct texts cached; "

@@ -54,17 +54,19 @@ def evaluate(
     """Run `checks` on the working warehouse and log them with `other_results` (dbt
     tests) and the quarantine counts; write the run's results file and the report."""
     from trustcap.quality.gx_runner import run_checks
+    from trustcap.warehouse import readable_warehouse
 
     now = now or datetime.now(UTC).replace(tzinfo=None)
-    outcomes = run_checks(
-        settings.warehouse_path,
-        checks,
-        previous_row_counts(settings.published_path),
-        settings.quality_row_count_tolerance,
-        settings.quality_max_age_days,
-        now,
-        warm_key=run_id,
-    )
+    with readable_warehouse(settings) as warehouse:
+        outcomes = run_checks(
+            warehouse,
+            checks,
+            previous_row_counts(settings.published_path),
+            settings.quality_row_count_tolerance,
+            settings.quality_max_age_days,
+            now,
+            warm_key=run_id,
+        )
     rows = [
         {
             "checked_at": now,
