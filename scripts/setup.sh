@@ -13,6 +13,7 @@ if [ ! -x .tools/bin/uv ]; then
   .tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==${UV_VERSION}"
 fi
 export UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT="$root/.venv"
-.tools/bin/uv sync --frozen --quiet --compile-bytecode --python "$python"
+# the spark extra (dbt-spark, pyspark: ~0.5 GB) serves TC_ENGINE=spark and the cross-engine test
+.tools/bin/uv sync --frozen --quiet --compile-bytecode --extra spark --python "$python"
 # dagster-dbt needs dbt's manifest before definitions load
 .venv/bin/trustcap prepare >/dev/null

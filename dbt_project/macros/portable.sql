@@ -2,7 +2,8 @@
 
 {% macro epoch_seconds(expr) %}{{ return(adapter.dispatch('epoch_seconds')(expr)) }}{% endmacro %}
 {% macro default__epoch_seconds(expr) %}epoch({{ expr }}){% endmacro %}
-{% macro spark__epoch_seconds(expr) %}unix_timestamp({{ expr }}){% endmacro %}
+{#- Spark's unix_timestamp() drops the fraction of a second; DuckDB's epoch() keeps it -#}
+{% macro spark__epoch_seconds(expr) %}cast(unix_micros({{ expr }}) as double) / 1000000{% endmacro %}
 
 {#- one row per day from start to end (inclusive), as column `day`, for each row of
     `relation` (start and end are its columns). Not scalar subqueries in the bounds:

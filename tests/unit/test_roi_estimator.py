@@ -109,3 +109,46 @@ def test_no_engagement_with_enough_history_gives_empty_results_not_a_crash():
         .item()
         .startswith("not estimated: no engaged contact with enough history")
     )
+
+
+def _declared_analytics_columns() -> dict[str, dict[str, str]]:
+    """Columns and types of each analytics source, as dbt declares them (Spark reads
+    the files with exactly these types)."""
+    import yaml
+
+    from trustcap.settings import DBT_PROJECT_DIR
+
+    spec = yaml.safe_load(
+        (DBT_PROJECT_DIR / "models/staging/analytics/_analytics__sources.yml").read_text()
+    )
+    return {
+        t["name"]: {c["name"]: c["data_type"] for c in t["columns"]}
+        for t in spec["sources"][0]["tables"]
+    }
+
+
+POLARS_OF = {
+    "string": pl.String,
+    "double": pl.Float64,
+    "bigint": pl.Int64,
+    "int": pl.Int32,
+    "date": pl.Date,
+    "boolean": pl.Boolean,
+}
+
+
+@pytest.mark.parametrize("estimated", [True, False])
+def test_results_have_exactly_the_columns_and_types_dbt_declares(estimated):
+    from analytics.roi import empty_result
+    from orchestration.assets.roi import OUTPUTS
+
+    declared = _declared_analytics_columns()
+    result = (
+        estimate(simulate(4, {"twitter": 0.5})[0])
+        if estimated
+        else empty_result("not estimated: test")
+    )
+    for name, part in OUTPUTS.items():
+        frame = getattr(result, part)
+        expected = {c: POLARS_OF[t] for c, t in declared[name].items()}
+        assert dict(frame.schema) == expected, name

@@ -86,3 +86,36 @@ def test_settings_command_prints_every_setting_with_its_value(monkeypatch, capsy
     for setting in SETTINGS:
         assert f"\n{setting.env:24} = " in "\n" + out
     assert f"{'TC_DUCKDB_MEMORY_LIMIT':24} = 3GB" in out
+
+
+def test_the_engine_setting_picks_the_dbt_target_and_is_validated(tmp_path):
+    base = {"TC_WAREHOUSE_DIR": str(tmp_path / "wh")}
+    assert Settings.from_env(base).engine == "duckdb"
+    spark = Settings.from_env({**base, "TC_ENGINE": "Spark", "TC_SPARK_DRIVER_MEMORY": "6G"})
+    assert (spark.engine, spark.spark_driver_memory) == ("spark", "6g")
+    assert spark.dbt_env()["DBT_TARGET"] == "spark"
+    assert spark.dbt_env()["TC_SPARK_DRIVER_MEMORY"] == "6g"
+    assert spark.dbt_vars()["handover_dir"] == (tmp_path / "wh" / "spark" / "handover").as_posix()
+    with pytest.raises(SettingsError, match="must be one of duckdb, spark"):
+        Settings.from_env({**base, "TC_ENGINE": "postgres"})
+    with pytest.raises(SettingsError, match="not a size such as 4g"):
+        Settings.from_env({**base, "TC_SPARK_DRIVER_MEMORY": "4GB"})
+
+
+def test_the_spark_profile_reads_its_paths_and_memory_from_the_settings():
+    """The profile's Spark output takes what the settings export, so Spark's catalog and
+    tables land under the warehouse folder, never in the working folder."""
+    import yaml
+
+    from trustcap.settings import DBT_PROJECT_DIR
+
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["trustcap"]
+    spark = profile["outputs"]["spark"]
+    params = spark["server_side_parameters"]
+    assert spark["method"] == "session"
+    assert "env_var('TC_WAREHOUSE_DIR')" in params["spark.sql.warehouse.dir"]
+    assert "env_var('TC_WAREHOUSE_DIR')" in params["spark.hadoop.javax.jdo.option.ConnectionURL"]
+    assert "env_var('TC_SPARK_DRIVER_MEMORY'" in params["spark.driver.memory"]
+    assert params["spark.sql.session.timeZone"] == "UTC"
+    assert params["spark.ui.showConsoleProgress"] == "false"
+    assert profile["target"] == "duckdb"

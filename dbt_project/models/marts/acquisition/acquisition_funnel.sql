@@ -58,8 +58,8 @@ aggregated as (
             order by case when is_converted then cast(days_to_convert as double) end
         ) as median_days_to_convert,
         count(case when revenue > 0 then 1 end) as leads_with_revenue,
-        coalesce(sum(completed_orders), 0) as completed_orders,
-        coalesce(sum(orders_without_fx_rate), 0) as orders_without_fx_rate,
+        cast(coalesce(sum(completed_orders), 0) as bigint) as completed_orders,
+        cast(coalesce(sum(orders_without_fx_rate), 0) as bigint) as orders_without_fx_rate,
         coalesce(sum(revenue), 0) as revenue
     from scoped
     group by acquisition_channel

@@ -74,7 +74,7 @@ unresolved_scoped as (
     select
         {{ scope_of('engaging_accounts.platform') }} as platform,
         count(*) as engaging_accounts,
-        avg(case when engaging_accounts.is_resolved then 0.0 else 1.0 end)
+        avg(case when engaging_accounts.is_resolved then 0 else 1 end)
             as unresolved_engaging_account_share
     from engaging_accounts
     cross join {{ platform_scopes() }}

@@ -98,10 +98,12 @@ page_by_platform as (
     select
         page_daily.platform,
         page_daily.period,
-        sum(case when page_daily.metric_on = last_day.last_metric_on then page_daily.followers end)
-            as followers,
-        sum(page_daily.impressions) as impressions,
-        sum(page_daily.engagements) as engagements
+        cast(
+            sum(case when page_daily.metric_on = last_day.last_metric_on then page_daily.followers end)
+            as bigint
+        ) as followers,
+        cast(sum(page_daily.impressions) as bigint) as impressions,
+        cast(sum(page_daily.engagements) as bigint) as engagements
     from page_daily
     left join last_day
         on
@@ -123,9 +125,9 @@ page_scoped as (
     select
         'all' as scope,
         period,
-        sum(followers) as followers,
-        sum(impressions) as impressions,
-        sum(engagements) as engagements
+        cast(sum(followers) as bigint) as followers,
+        cast(sum(impressions) as bigint) as impressions,
+        cast(sum(engagements) as bigint) as engagements
     from page_by_platform
     group by period
 ),

@@ -86,9 +86,9 @@ scored as (
 ranked as (
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             partition by platform order by advocacy_score desc, account_id asc
-        ) as rank
+        ) as bigint) as rank
     from scored
 ),
 

@@ -81,8 +81,8 @@ joined as (
         coalesce(scored.trust_score, 0.5) as trust_score,
         coalesce(scored.positive_evidence, 0) as positive_evidence,
         coalesce(scored.negative_evidence, 0) as negative_evidence,
-        coalesce(scored.positive_events, 0) as positive_events,
-        coalesce(scored.negative_events, 0) as negative_events,
+        cast(coalesce(scored.positive_events, 0) as bigint) as positive_events,
+        cast(coalesce(scored.negative_events, 0) as bigint) as negative_events,
         scored.last_event_at,
         max(scored.as_of_on) over () as as_of_on,
         coalesce(online.online_activities, 0) as online_activities,
@@ -126,7 +126,7 @@ final as (
         resolved_tickets,
         unresolved_tickets,
         refunds,
-        round(survey_satisfaction, 4) as survey_satisfaction
+        round(cast(survey_satisfaction as double), 4) as survey_satisfaction
     from joined
 )
 

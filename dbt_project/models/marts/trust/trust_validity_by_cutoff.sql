@@ -39,9 +39,9 @@ measured as (
 ranked as (
     select
         *,
-        ntile(10) over (
+        cast(ntile(10) over (
             partition by cutoff_on, measure order by measure_value asc, contact_id asc
-        ) as decile
+        ) as bigint) as decile
     from measured
 ),
 
@@ -52,7 +52,7 @@ final as (
         decile,
         count(*) as customers,
         count(*) filter (where is_retained_next) as retained_next_90d,
-        round(avg(case when is_retained_next then 1.0 else 0.0 end), 6)
+        round(avg(case when is_retained_next then 1 else 0 end), 6)
             as retained_next_90d_share,
         round(cast(avg(revenue_next) as double), 4) as revenue_next_90d,
         cast(sum(revenue_next) as decimal(18, 2)) as revenue_next_90d_total,
