@@ -333,6 +333,7 @@ def run_benchmark(
     result = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": describe_machine(),
+        "engine": settings.engine,
         "scale": scale,
         "seed": seed,
         "activity_density": activity_density,
@@ -364,7 +365,7 @@ def report(result: dict) -> str:
     lines = [
         f"Benchmark at scale {result['scale']:g} (seed {result['seed']}; densities: activities "
         f"{result.get('activity_density', 1.0):g}x, orders {result.get('order_density', 1.0):g}x) "
-        f"on {result['machine']}",
+        f"on {result['machine']}, engine {result.get('engine', 'duckdb')}",
         f"World: {rows['crm/contacts']:,} contacts, {rows['social/activities']:,} activities, "
         f"{rows['sales/orders']:,} orders, {rows['sales/order_lines']:,} order lines "
         f"({result['csv_bytes'] / 1e9:.2f} GB of CSV); generated in "

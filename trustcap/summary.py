@@ -219,8 +219,13 @@ def build_summary(settings: Settings) -> str:
             f"Not loaded: {len(strays)} file(s) outside <source>/<entity>/ of the landing "
             f"contract ({shown}{', …' if len(strays) > 5 else ''})"
         )
+    warehouse = (
+        str(settings.warehouse_path)
+        if settings.engine == "duckdb"
+        else f"Spark tables in {settings.spark_dir / 'tables'} (catalog {settings.spark_dir / 'metastore'})"
+    )
     lines += [
-        f"Warehouse:         {settings.warehouse_path}",
+        f"Warehouse:         {warehouse}",
         f"Published (BI):    {settings.published_path}",
         f"Published Parquet: {settings.published_parquet_dir}/",
     ]

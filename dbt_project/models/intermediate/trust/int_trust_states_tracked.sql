@@ -22,19 +22,19 @@ running as (
         event_on,
         next_event_on,
         as_of_on,
-        sum(gained * power(2.0, days_since_first_event / {{ var('trust_half_life_days') }}))
+        sum(gained * power(2.0, days_since_first_event / {{ half_life_days() }}))
             over (
                 partition by contact_id order by event_on asc
                 rows between unbounded preceding and current row
             )
-        * power(2.0, -days_since_first_event / {{ var('trust_half_life_days') }})
+        * power(2.0, -days_since_first_event / {{ half_life_days() }})
             as positive_evidence,
-        sum(betrayed * power(2.0, days_since_first_event / {{ var('trust_half_life_days') }}))
+        sum(betrayed * power(2.0, days_since_first_event / {{ half_life_days() }}))
             over (
                 partition by contact_id order by event_on asc
                 rows between unbounded preceding and current row
             )
-        * power(2.0, -days_since_first_event / {{ var('trust_half_life_days') }})
+        * power(2.0, -days_since_first_event / {{ half_life_days() }})
             as negative_evidence
     from timed
 ),
@@ -62,7 +62,7 @@ spells as (
         case
             when trusting_margin > 2 * {{ var('trust_tier_trusting_from') }} - 1
                 then cast(floor(
-                    {{ var('trust_half_life_days') }}
+                    {{ half_life_days() }}
                     * ln(trusting_margin / (2 * {{ var('trust_tier_trusting_from') }} - 1))
                     / ln(2.0)
                 ) as bigint) + 1
@@ -71,7 +71,7 @@ spells as (
         case
             when betrayed_margin > 1 - 2 * {{ var('trust_tier_at_risk_from') }}
                 then cast(ceil(
-                    {{ var('trust_half_life_days') }}
+                    {{ half_life_days() }}
                     * ln(betrayed_margin / (1 - 2 * {{ var('trust_tier_at_risk_from') }}))
                     / ln(2.0)
                 ) as bigint)

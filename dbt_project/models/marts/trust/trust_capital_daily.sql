@@ -90,9 +90,9 @@ stocked as (
         date,
         gained,
         betrayed,
-        sum((gained - betrayed) * power(2.0, day_number / {{ var('trust_half_life_days') }}))
+        sum((gained - betrayed) * power(2.0, day_number / {{ half_life_days() }}))
             over (order by date asc rows between unbounded preceding and current row)
-        * power(2.0, -day_number / {{ var('trust_half_life_days') }}) as trust_capital,
+        * power(2.0, -day_number / {{ half_life_days() }}) as trust_capital,
         sum(trusting_change)
             over (order by date asc rows between unbounded preceding and current row)
             as customers_trusting,
@@ -110,7 +110,7 @@ final as (
         round(betrayed, 4) as betrayed,
         round(
             coalesce(lag(trust_capital) over (order by date asc), 0)
-            * (1 - power(0.5, 1.0 / {{ var('trust_half_life_days') }})),
+            * (1 - power(0.5, 1.0 / {{ half_life_days() }})),
             4
         ) as decayed,
         cast(customers_trusting as bigint) as customers_trusting,
