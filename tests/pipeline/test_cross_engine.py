@@ -1,7 +1,7 @@
 """The same landing data through the whole pipeline on DuckDB and on Spark: the
 published marts agree (same columns and types, same rows, numbers equal after
-rounding). Slow (Spark's start-up and per-query cost): a separate step of
-scripts/test.sh, still part of the suite."""
+rounding). Slow (Spark's start-up and per-query cost, about 4 minutes); pytest's
+--durations in scripts/test.sh reports its time (the fixture's setup)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ import pytest
 from tests.conftest import environment
 from tests.pipeline.conftest import make_world
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+# its own xdist group: it runs on one worker beside the other pipeline tests
+pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.xdist_group("spark")]
 
 # the ROI fit and trust stock sum many doubles; the engines add them in other orders
 SIGNIFICANT_DIGITS = 9
@@ -59,7 +60,9 @@ def published_marts(path) -> dict[str, tuple[list, list]]:
         con.close()
 
 
-@pytest.fixture(scope="module")
+# session scope: xdist keeps the group on one worker but may run other modules' tests
+# between its tests, and a module fixture would then be built twice (seen: 2 x 340 s)
+@pytest.fixture(scope="session")
 def both_engines(tmp_path_factory):
     # a missing engine fails the test: a skipped comparison would pass unseen
     if shutil.which("java") is None:
