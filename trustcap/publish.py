@@ -26,6 +26,8 @@ from pathlib import Path
 
 import duckdb
 
+from trustcap.warehouse import sql_string
+
 PUBLISHED_SCHEMA = "marts"
 INFO_TABLE = "publication_info"
 
@@ -37,10 +39,6 @@ class Publication:
     row_counts: dict[str, int]
     published_at: datetime
     publication_id: str
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def publish(
@@ -70,7 +68,7 @@ def publish(
         tmp_parquet.mkdir()
         con = duckdb.connect(str(tmp_db))
         try:
-            con.execute(f"attach {_sql_str(str(warehouse_path))} as wh (read_only)")
+            con.execute(f"attach {sql_string(str(warehouse_path))} as wh (read_only)")
             con.execute(f"create schema {PUBLISHED_SCHEMA}")
             for table, select in sorted(sources.items()):
                 con.execute(f"create table {PUBLISHED_SCHEMA}.{table} as {select}")
@@ -79,14 +77,14 @@ def publish(
                 ).fetchone()[0]
                 target = tmp_parquet / f"{table}.parquet"
                 con.execute(
-                    f"copy {PUBLISHED_SCHEMA}.{table} to {_sql_str(str(target))} "
+                    f"copy {PUBLISHED_SCHEMA}.{table} to {sql_string(str(target))} "
                     "(format parquet, compression zstd)"
                 )
             con.execute(
                 f"create table {PUBLISHED_SCHEMA}.{INFO_TABLE} as select "
-                f"{_sql_str(publication_id)} as publication_id, "
-                f"{_sql_str(run_id or '')} as run_id, "
-                f"cast({_sql_str(published_at.isoformat(sep=' '))} as timestamp) as published_at, "
+                f"{sql_string(publication_id)} as publication_id, "
+                f"{sql_string(run_id or '')} as run_id, "
+                f"cast({sql_string(published_at.isoformat(sep=' '))} as timestamp) as published_at, "
                 f"{len(sources)} as mart_count"
             )
             con.execute("detach wh")

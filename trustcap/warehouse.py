@@ -19,7 +19,8 @@ import duckdb
 from trustcap.settings import Settings
 
 
-def _sql_str(value: str) -> str:
+def sql_string(value: str) -> str:
+    """A string literal for DuckDB SQL (paths, ids)."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -37,7 +38,7 @@ def handover_views_sql(con: duckdb.DuckDBPyConnection, handover_dir: Path) -> li
     for schema_dir in sorted(p for p in handover_dir.iterdir() if p.is_dir()):
         statements.append(f"create schema if not exists {_ident(schema_dir.name)}")
         for relation_dir in sorted(p for p in schema_dir.iterdir() if p.is_dir()):
-            source = f"read_parquet({_sql_str((relation_dir / '*.parquet').as_posix())})"
+            source = f"read_parquet({sql_string((relation_dir / '*.parquet').as_posix())})"
             columns = con.execute(f"describe select * from {source}").fetchall()
             select = ", ".join(
                 f"timezone('UTC', {_ident(name)}) as {_ident(name)}"

@@ -17,6 +17,8 @@ import pytest
 
 from tests.conftest import environment
 from tests.pipeline.conftest import make_world
+from trustcap.cli import run_pipeline
+from trustcap.settings import Settings
 
 # its own xdist group: it runs on one worker beside the other pipeline tests
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.xdist_group("spark")]
@@ -81,9 +83,6 @@ def both_engines(tmp_path_factory):
             DAGSTER_HOME=str(wh / "dagster_home"),
             TC_ENGINE=engine,
         ):
-            from trustcap.cli import run_pipeline
-            from trustcap.settings import Settings
-
             started = time.perf_counter()
             result = run_pipeline(Settings.from_env())
             timings[engine] = time.perf_counter() - started
