@@ -70,6 +70,32 @@ class WorldConfig:
     amplified_crisis: tuple[date, int, str] = (date(2025, 12, 1), 2, "instagram")
     default_margin_rate: float = 0.35  # what the pipeline applies to lines without unit_cost
     reporting_currency: str = "EUR"
+    # ---- mechanisms the family of worlds varies (trustcap.demo.family); the defaults
+    # are the demo world's, and leave its random draws exactly as they were
+    advocate_share: float = 0.002  # of contacts (at least 6)
+    advocate_activity: float = 30.0  # mean follow-up activities per advocate in the window
+    advocate_crisis_mentions: tuple[int, int] = (2, 5)  # counter-voice per crisis, [lo, hi)
+    selection_strength: float = 1.3  # slope of engagement's log-odds on log(value)
+    lapse_hazard: float = 0.022  # monthly lapse hazard at average satisfaction
+    already_lapsed_share: float = 0.15  # of pre-existing customers, lapsed before the window
+    season_amplitude: float = 1.0  # multiplies each month's deviation from 1 in SEASON
+    organic_crisis_authors_share: float = 0.02  # of contacts (at least 40)
+    amplified_accounts_share: float = 0.018  # of contacts (at least 60)
+    anon_share: float = 0.05  # accounts linked to no contact, per contact (at least 50)
+    survey_rate: float = 0.6  # mean survey answers per contact in the window
+    silent_survey_rate: float = 2.0  # the same for the silent satisfied
+    silent_share: float = 0.06  # of contacts without a social account
+    advocate_peer_share: float = 0.35  # of peer-to-peer replies written by advocates
+    # log-followers = 4.5 + followers_value_slope x log(value) + noise: 0 = vanity
+    followers_value_slope: float = 0.0
+    # a community program launch: before this day members talk to the brand less
+    # (volume x pre_launch_volume) and complain less (negatives x pre_launch_negative
+    # on top); first engagements are kept, so the ROI truth is unchanged by it
+    launch_on: date | None = None
+    pre_launch_volume: float = 1.0
+    pre_launch_negative: float = 1.0
+    # which sources land: "all", "social_only" (social/*), "crm_only" (no social/*)
+    sources: str = "all"
 
     @property
     def n_contacts(self) -> int:
@@ -154,11 +180,11 @@ def generate(config: WorldConfig | None = None) -> World:
 
     has_social = rng.random(n) < cfg.share_social
     # silent satisfied: loyal, satisfied, no social presence
-    silent = (~has_social) & (rng.random(n) < 0.06)
+    silent = (~has_social) & (rng.random(n) < cfg.silent_share)
     satisfaction = np.where(silent, np.abs(satisfaction) + 1.5, satisfaction)
     value = np.where(silent, value * 1.6 + 0.4, value)
     # advocates: a small minority with high trust and reach
-    n_adv = max(6, round(n * 0.002))
+    n_adv = max(6, round(n * cfg.advocate_share))
     adv_idx = rng.choice(np.flatnonzero(has_social & ~silent), n_adv, replace=False)
     advocate = np.zeros(n, dtype=bool)
     advocate[adv_idx] = True
@@ -170,7 +196,7 @@ def generate(config: WorldConfig | None = None) -> World:
     link_by_handle = linked & (rng.random(n) < 0.3)
 
     # ---------------------------------------------------------------- engagement
-    p_engage = _sigmoid(-0.4 + 1.3 * np.log(value))
+    p_engage = _sigmoid(-0.4 + cfg.selection_strength * np.log(value))
     engaged = has_social & ((rng.random(n) < p_engage) | advocate)
     engage_us = start_us + (rng.random(n) * (end_us - start_us - 7 * DAY)).astype(np.int64)
     engage_us = np.where(
@@ -190,7 +216,9 @@ def generate(config: WorldConfig | None = None) -> World:
         }
     ).with_columns(pl.col("created_at").cast(pl.Datetime("us")))
     soc = np.flatnonzero(has_social)
-    followers = np.round(rng.lognormal(4.5, 1.5, n)).astype(np.int64)
+    followers = np.round(
+        np.exp(4.5 + cfg.followers_value_slope * np.log(value) + 1.5 * rng.standard_normal(n))
+    ).astype(np.int64)
     followers = np.where(advocate, rng.integers(20_000, 200_000, n), followers)
     member_accounts = pl.DataFrame(
         {
@@ -204,7 +232,7 @@ def generate(config: WorldConfig | None = None) -> World:
         }
     )
     # accounts that engage but belong to no contact
-    n_anon = max(50, round(n * 0.05))
+    n_anon = max(50, round(n * cfg.anon_share))
     anon_idx = np.arange(n_anon)
     anon_platform = rng.choice(len(PLATFORMS), n_anon, p=[0.4, 0.35, 0.25])
     anon_accounts = pl.DataFrame(
@@ -219,7 +247,7 @@ def generate(config: WorldConfig | None = None) -> World:
     )
     # amplified crisis: young accounts created just before the burst
     amp_start, amp_days, amp_platform = cfg.amplified_crisis
-    n_amp = max(60, round(n * 0.018))
+    n_amp = max(60, round(n * cfg.amplified_accounts_share))
     amp_idx = np.arange(n_amp)
     amp_start_us = _us(amp_start)
     amp_accounts = pl.DataFrame(
@@ -240,7 +268,7 @@ def generate(config: WorldConfig | None = None) -> World:
     acts = []
     # first engagement and follow-ups of engaged contacts
     eng = np.flatnonzero(engaged)
-    follow = rng.poisson(np.where(advocate[eng], 30.0, 2.5) * cfg.activity_density)
+    follow = rng.poisson(np.where(advocate[eng], cfg.advocate_activity, 2.5) * cfg.activity_density)
     owner = np.concatenate([eng, np.repeat(eng, follow)])
     first_flag = np.concatenate([np.ones(len(eng), bool), np.zeros(follow.sum(), bool)])
     t0 = engage_us[owner]
@@ -255,7 +283,7 @@ def generate(config: WorldConfig | None = None) -> World:
             lang[owner],
             advocate[owner],
             brand_posts,
-        )
+        ).with_columns(is_first_engagement=pl.Series(first_flag))
     )
     # accounts with no contact
     k = np.maximum(1, np.rint(rng.integers(1, 4, n_anon) * cfg.activity_density)).astype(int)
@@ -278,7 +306,7 @@ def generate(config: WorldConfig | None = None) -> World:
     org_start_us = _us(org_start)
     p_org = PLATFORMS.index(org_platform)
     pool = np.flatnonzero(has_social & (platform_idx == p_org) & ~advocate)
-    n_org = min(len(pool), max(40, round(n * 0.02)))
+    n_org = min(len(pool), max(40, round(n * cfg.organic_crisis_authors_share)))
     org_auth = rng.choice(pool, n_org, replace=False)
     org_owner = np.repeat(org_auth, rng.integers(1, 3, n_org))
     org_ts = org_start_us + (rng.beta(1.5, 3.0, len(org_owner)) * org_days * DAY).astype(np.int64)
@@ -323,7 +351,7 @@ def generate(config: WorldConfig | None = None) -> World:
     counter = []
     for c_start, c_days, c_platform in (cfg.organic_crisis, cfg.amplified_crisis):
         advs = adv_idx[platform_idx[adv_idx] == PLATFORMS.index(c_platform)]
-        owner_c = np.repeat(advs, rng.integers(2, 5, len(advs)))
+        owner_c = np.repeat(advs, rng.integers(*cfg.advocate_crisis_mentions, len(advs)))
         ts_c = _us(c_start) + (rng.random(len(owner_c)) * c_days * DAY).astype(np.int64)
         counter.append(
             _member_activities(
@@ -346,7 +374,10 @@ def generate(config: WorldConfig | None = None) -> World:
         pl.col("is_organic_crisis").fill_null(False),
         pl.col("is_amplified_crisis").fill_null(False),
         pl.col("is_counter_voice").fill_null(False),
+        pl.col("is_first_engagement").fill_null(False),
     )
+    if cfg.launch_on is not None:
+        members = _thin_before_launch(cfg, members)
     members = members.with_columns(
         pl.when(pl.col("contact_idx").is_not_null())
         .then((pl.col("contact_idx") + 100_000_000).cast(pl.String))
@@ -366,7 +397,7 @@ def generate(config: WorldConfig | None = None) -> World:
     peer_mask = rng.random(comments.height) < 0.18
     parents = comments.filter(pl.Series(peer_mask))
     responders = np.where(
-        rng.random(parents.height) < 0.35,
+        rng.random(parents.height) < cfg.advocate_peer_share,
         rng.choice(adv_idx, parents.height),
         rng.choice(soc, parents.height),
     )
@@ -477,9 +508,9 @@ def generate(config: WorldConfig | None = None) -> World:
     ticket_betrayal_month = month_of(ticket_betrayal)
 
     # ---------------------------------------------------------------- lapse and orders
-    hazard = np.clip(0.022 * np.exp(-0.45 * satisfaction), 0.002, 0.2)
+    hazard = np.clip(cfg.lapse_hazard * np.exp(-0.45 * satisfaction), 0.002, 0.2)
     hazard = np.where(silent, 0.004, hazard)
-    already_lapsed = pre_existing & (rng.random(n) < 0.15) & ~silent & ~advocate
+    already_lapsed = pre_existing & (rng.random(n) < cfg.already_lapsed_share) & ~silent & ~advocate
     lapse0 = np.maximum(created_month, 0) + rng.geometric(hazard) - 1
     after_betrayal = rng.geometric(cfg.betrayal_lapse_hazard, n)
     lapse_month = np.where(already_lapsed, -1, np.minimum(lapse0, betrayal_month + after_betrayal))
@@ -495,7 +526,8 @@ def generate(config: WorldConfig | None = None) -> World:
         months[None, :] < lapse_without_complaint[:, None]
     )
     base_rate = 0.11 * value * cfg.order_density
-    lam0 = base_rate[:, None] * SEASON[cal_month][None, :] * alive
+    season = 1.0 + cfg.season_amplitude * (SEASON - 1.0)
+    lam0 = base_rate[:, None] * season[cal_month][None, :] * alive
     uplift = np.array([cfg.uplift.get(p, 0.0) for p in PLATFORMS])[platform_idx]
     treated = engaged[:, None] & (months[None, :] > engage_month[:, None])
     lam_x = lam0 * (uplift[:, None] * treated)
@@ -503,7 +535,7 @@ def generate(config: WorldConfig | None = None) -> World:
     nx = rng.poisson(lam_x)
     lam_lost = (
         base_rate[:, None]
-        * SEASON[cal_month][None, :]
+        * season[cal_month][None, :]
         * (alive_cf & ~alive)
         * (1 + uplift[:, None] * treated)
     )
@@ -558,7 +590,33 @@ def generate(config: WorldConfig | None = None) -> World:
     tables["sales/order_lines"] = tables["sales/order_lines"].filter(
         pl.col("order_id").is_in(landed["order_id"].implode())
     )
+    if cfg.sources != "all":
+        social = cfg.sources == "social_only"
+        tables = {k: v for k, v in tables.items() if k.startswith("social/") == social}
     return World(cfg, tables, truth, truth_tables)
+
+
+def _thin_before_launch(cfg: WorldConfig, members: pl.DataFrame) -> pl.DataFrame:
+    """Before the program's launch members talk to the brand less, and complain less:
+    a lasting step in volume and in negative share on the launch day. First
+    engagements, crises and counter-voice are kept (their truth is planted elsewhere)."""
+    rng = np.random.default_rng([cfg.seed, 4211])
+    before = (
+        members["created_at"] < datetime.combine(cfg.launch_on, datetime.min.time())
+    ).to_numpy()
+    keep_p = np.where(
+        members["polarity"].to_numpy() == -1,
+        cfg.pre_launch_volume * cfg.pre_launch_negative,
+        cfg.pre_launch_volume,
+    )
+    protected = (
+        members["is_first_engagement"]
+        | members["is_organic_crisis"]
+        | members["is_amplified_crisis"]
+        | members["is_counter_voice"]
+    ).to_numpy()
+    keep = protected | ~before | (rng.random(members.height) < keep_p)
+    return members.filter(pl.Series(keep))
 
 
 @dataclass
@@ -1076,7 +1134,7 @@ def _contract_tables(cfg, rng, p: _Parts):
     page_metrics = pl.concat(pm)
 
     # surveys: p.satisfaction drives NPS/CSAT; scores drop after a betrayal
-    k = rng.poisson(np.where(p.silent, 2.0, 0.6))
+    k = rng.poisson(np.where(p.silent, cfg.silent_survey_rate, cfg.survey_rate))
     owner = np.repeat(np.arange(p.n), k)
     lo = np.maximum(p.created_us[owner], p.month_starts[0])
     resp_us = lo + (rng.random(len(owner)) * (p.month_starts[-1] - lo)).astype(np.int64)
@@ -1314,6 +1372,8 @@ def _truth(cfg, tables, p: _Parts):
             "lapsed_contacts_who_engaged": lapsed_engagers,
         },
         "advocates": sorted((p.adv_idx + 100_000_000).astype(str).tolist()),
+        "launch_on": None if cfg.launch_on is None else str(cfg.launch_on),
+        "sources": cfg.sources,
         "silent_satisfied_count": int(p.silent.sum()),
     }
     engaged_at = first.select(

@@ -150,12 +150,15 @@ def write_world(world: World, landing_dir: Path, truth_dir: Path) -> dict[str, i
             _set_mtime(path, end)
         counts[qualified] = len(drops)
 
-    late = landing_dir / "sales" / "orders" / "orders_late_drop.csv"
-    late.write_text(BROKEN_ORDERS, encoding="utf-8")
-    _set_mtime(late, world.config.start + timedelta(days=31 * world.config.months + 5))
+    broken = 0
+    if "sales/orders" in world.tables:  # a social-only world lands no sales
+        late = landing_dir / "sales" / "orders" / "orders_late_drop.csv"
+        late.write_text(BROKEN_ORDERS, encoding="utf-8")
+        _set_mtime(late, world.config.start + timedelta(days=31 * world.config.months + 5))
+        broken = BROKEN_ORDERS_COUNT
 
     truth = dict(world.truth)
-    truth["landing"] = {"files": counts, "broken_rows_planted": BROKEN_ORDERS_COUNT}
+    truth["landing"] = {"files": counts, "broken_rows_planted": broken}
     (truth_dir / "truth.json").write_text(json.dumps(truth, indent=2, default=str))
     for name, table in world.truth_tables.items():
         table.write_parquet(truth_dir / f"{name}.parquet")

@@ -91,7 +91,25 @@ deviations as (
     group by history.platform, history.date
 ),
 
-final as (
+-- what follows: the level from a week after the day to crisis_lookahead_days after
+-- it. A burst returns to its baseline; a lasting step (a program launch, a new
+-- channel, growth) stays up, and is a change of regime rather than a crisis
+ahead as (
+    select
+        today.platform,
+        today.date,
+        median(cast(later.negative_mentions as double)) as ahead_median,
+        count(*) as ahead_days
+    from filled as today
+    inner join filled as later
+        on
+            today.platform = later.platform
+            and {{ dbt.dateadd('day', 7, 'today.date') }} <= later.date
+            and {{ dbt.dateadd('day', var('crisis_lookahead_days'), 'today.date') }} >= later.date
+    group by today.platform, today.date
+),
+
+flagged as (
     select
         filled.platform,
         filled.date,
@@ -112,7 +130,9 @@ final as (
             and filled.negative_mentions - medians.baseline_median
             >= {{ var('crisis_min_excess') }},
             false
-        ) as is_crisis_day
+        ) as is_alarm_day,
+        ahead.ahead_median,
+        coalesce(ahead.ahead_days, 0) as ahead_days
     from filled
     left join medians
         on
@@ -122,6 +142,41 @@ final as (
         on
             filled.platform = deviations.platform
             and filled.date = deviations.date
+    left join ahead
+        on
+            filled.platform = ahead.platform
+            and filled.date = ahead.date
+),
+
+shifted as (
+    select
+        *,
+        -- a step: the level ahead kept at least half of the day's excess over its
+        -- baseline (needs half the look-ahead seen; until then an alarm stays a crisis)
+        coalesce(
+            is_alarm_day
+            and ahead_days >= ({{ var('crisis_lookahead_days') }} - 6) / 2
+            and ahead_median - baseline_median >= 0.5 * (negative_mentions - baseline_median),
+            false
+        ) as is_level_shift_day
+    from flagged
+),
+
+final as (
+    select
+        platform,
+        date,
+        negative_mentions,
+        member_activities,
+        baseline_median,
+        baseline_mad,
+        baseline_days,
+        baseline_scale,
+        is_alarm_day and not is_level_shift_day as is_crisis_day,
+        is_level_shift_day,
+        ahead_median,
+        ahead_days
+    from shifted
 )
 
 select * from final

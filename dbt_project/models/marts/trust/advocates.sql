@@ -74,13 +74,51 @@ percentiles as (
     from joined
 ),
 
+-- robust centre and scale of each component among the platform's active member
+-- accounts: the minority is what stands out from its own platform, not a count
+-- fitted to one brand (a brand whose advocates post five times a year has them too)
+centres as (
+    select
+        platform,
+        median(cast(positive_mentions - negative_mentions as double)) as voice_median,
+        median(ln(1 + reach)) as reach_median
+    from joined
+    group by platform
+),
+
+spreads as (
+    select
+        joined.platform,
+        median(abs(joined.positive_mentions - joined.negative_mentions - centres.voice_median))
+            as voice_mad,
+        median(abs(ln(1 + joined.reach) - centres.reach_median)) as reach_mad
+    from joined
+    inner join centres on joined.platform = centres.platform
+    group by joined.platform
+),
+
+standardised as (
+    select
+        percentiles.*,
+        -- robust z: (x - median) / (1.4826 x MAD); net voice is a count, so its scale
+        -- is at least a Poisson count's sqrt(median) and at least 1
+        (percentiles.positive_mentions - percentiles.negative_mentions - centres.voice_median)
+        / greatest(1.4826 * spreads.voice_mad, sqrt(greatest(centres.voice_median, 0)), 1.0)
+            as voice_z,
+        (ln(1 + percentiles.reach) - centres.reach_median)
+        / greatest(1.4826 * spreads.reach_mad, 0.1) as reach_z
+    from percentiles
+    inner join centres on percentiles.platform = centres.platform
+    inner join spreads on percentiles.platform = spreads.platform
+),
+
 scored as (
     select
         *,
         coalesce(trust_score, 0.5)
         * (0.4 * voice_percentile + 0.3 * reach_percentile + 0.3 * answers_percentile)
             as advocacy_score
-    from percentiles
+    from standardised
 ),
 
 ranked as (
@@ -103,16 +141,20 @@ final as (
         positive_mentions,
         round(trust_score, 6) as trust_score,
         rank,
-        rank <= greatest(1, ceil({{ var('unlocking_minority_share') }} * platform_accounts))
-        and positive_mentions >= {{ var('unlocking_minority_min_positive') }}
-        and positive_mentions >= 3 * negative_mentions as in_unlocking_minority,
+        voice_z >= {{ var('unlocking_minority_min_z') }}
+        and reach_z >= {{ var('unlocking_minority_min_z') }}
+        and positive_mentions >= 3 * negative_mentions
+        and coalesce(trust_score, 0.5) >= {{ var('trust_tier_neutral_from') }}
+            as in_unlocking_minority,
         negative_mentions,
         member_answers,
         activities,
         round(reach_percentile, 6) as reach_percentile,
         round(voice_percentile, 6) as voice_percentile,
         round(answers_percentile, 6) as answers_percentile,
-        platform_accounts
+        platform_accounts,
+        round(voice_z, 4) as voice_z,
+        round(reach_z, 4) as reach_z
     from ranked
 )
 
