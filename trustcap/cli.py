@@ -246,6 +246,12 @@ def cmd_benchmark(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if result["full"]["succeeded"] and result["incremental"]["succeeded"] else 1
 
 
+def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
+    from trustcap.validation import main as validate
+
+    return validate(args.rest)
+
+
 def cmd_prepare(settings: Settings, args: argparse.Namespace) -> int:
     ensure_dagster_home(settings)
     ensure_manifest(settings)
@@ -302,6 +308,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     bench.add_argument("--dir", default="data/benchmark", help="work folder (replaced)")
     bench.set_defaults(func=cmd_benchmark)
+    validate = sub.add_parser(
+        "validate",
+        add_help=False,
+        help="run the pipeline on worlds of the family and judge each analytic against "
+        "their planted truth (trustcap validate --help)",
+    )
+    validate.add_argument("rest", nargs=argparse.REMAINDER)
+    validate.set_defaults(func=cmd_validate)
     sub.add_parser("settings", help="show the settings in force").set_defaults(func=cmd_settings)
     sub.add_parser("summary", help="print the summary of the last publication").set_defaults(
         func=cmd_summary
@@ -309,6 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("prepare", help="parse the dbt project and prepare DAGSTER_HOME").set_defaults(
         func=cmd_prepare
     )
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["validate"]:  # its own parser: argparse's REMAINDER drops leading options
+        from trustcap.validation import main as validate
+
+        return validate(argv[1:])
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()

@@ -437,11 +437,12 @@ def main(argv: list[str] | None = None) -> int:
             check=False,
         )
         record_path = world_dir / "record.json"
+        (world_dir / "child.log").write_text(proc.stdout + proc.stderr)
         if proc.returncode != 0 or not record_path.exists():
-            (world_dir / "child.log").write_text(proc.stdout + proc.stderr)
-            record = {"seed": seed, "failed": True, "log": str(world_dir / "child.log")}
+            record = {"seed": seed, "failed": True}
         else:
             record = json.loads(record_path.read_text())
+        record["log"] = str(world_dir / "child.log")
         record["seconds"] = round(time.perf_counter() - started, 1)
         records.append(record)
         with log.open("a") as f:
