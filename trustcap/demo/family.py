@@ -22,8 +22,8 @@ from trustcap.demo.world import PLATFORMS, WorldConfig
 
 DEVELOPMENT_SEEDS = range(100, 200)
 REPORT_SEEDS = range(1000, 1100)
-# the small family the test suite runs: a regression guard of its own, tuned on by nobody
-SUITE_SEEDS = range(500, 506)
+# the small family the test suite runs: the first report seeds (it reports, never tunes)
+SUITE_SEEDS = range(1000, 1006)
 
 START = date(2024, 11, 1)
 MONTHS = 24
