@@ -22,6 +22,9 @@ from ingestion.contract import (
 BLOCKING = "blocking"
 WARNING = "warning"
 AGGREGATE_PLATFORMS = (*PLATFORMS, "all")
+# costs of a brand with no social activity at all (a CRM-only landing) still show,
+# on platform 'unallocated' (int_community_costs_allocated)
+COST_PLATFORMS = (*AGGREGATE_PLATFORMS, "unallocated")
 TRUST_TIERS = ("betrayed", "at_risk", "neutral", "trusting", "advocate")
 
 
@@ -122,6 +125,7 @@ def mart_checks() -> list[Check]:
         "marts.campaign_roi",
     )
     vom, ce = "marts.voice_of_market", "marts.crisis_events"
+    vls = "marts.voice_level_shifts"
     ct, tcd = "marts.customer_trust", "marts.trust_capital_daily"
     tv, tvc, adv = "marts.trust_validity", "marts.trust_validity_by_cutoff", "marts.advocates"
     measures = ("trust_score", "followers", "likes_given")
@@ -153,10 +157,10 @@ def mart_checks() -> list[Check]:
         Check(chm, "not_greater", ("returning_authors", "active_authors")),
         Check(chm, "row_count", (), severity=WARNING),
         *_keys(crm, "period", "platform"),
-        Check(crm, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
+        Check(crm, "in_set", ("platform",), values=COST_PLATFORMS),
         *_roi_checks(crm),
         *_keys(crs, "platform"),
-        Check(crs, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
+        Check(crs, "in_set", ("platform",), values=COST_PLATFORMS),
         *_roi_checks(crs),
         *_shares(crs, "unresolved_engaging_account_share"),
         Check(crs, "not_greater", ("window_start", "window_end")),
@@ -168,6 +172,10 @@ def mart_checks() -> list[Check]:
         Check(vom, "not_greater", ("negative_mentions", "scored_mentions")),
         Check(vom, "not_greater", ("scored_mentions", "mentions")),
         Check(vom, "row_count", (), severity=WARNING),
+        *_keys(vls, "level_shift_id"),
+        Check(vls, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
+        Check(vls, "not_greater", ("shifted_on", "last_alarm_on")),
+        *_non_negative(vls, "negative_per_day_before", "negative_per_day_after"),
         *_keys(ce, "crisis_id"),
         Check(ce, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
         *_non_negative(ce, "negative_mentions", "authors", "advocate_counter_mentions"),

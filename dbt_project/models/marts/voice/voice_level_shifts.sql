@@ -1,0 +1,70 @@
+with
+
+daily as (
+    select * from {{ ref('int_negative_mentions_daily') }}
+),
+
+-- runs of level-shift days, as crisis_events forms incidents from crisis days
+shift_days as (
+    select
+        platform,
+        date,
+        case
+            when
+                lag(date) over (partition by platform order by date)
+                >= {{ dbt.dateadd('day', -2, 'date') }}
+                then 0
+            else 1
+        end as starts_shift
+    from daily
+    where is_level_shift_day
+),
+
+numbered as (
+    select
+        platform,
+        date,
+        sum(starts_shift) over (
+            partition by platform order by date rows between unbounded preceding and current row
+        ) as shift_no
+    from shift_days
+),
+
+shifts as (
+    select
+        platform,
+        min(date) as shifted_on,
+        max(date) as last_alarm_on
+    from numbered
+    group by platform, shift_no
+),
+
+joined as (
+    select
+        shifts.platform,
+        shifts.shifted_on,
+        shifts.last_alarm_on,
+        daily.baseline_median,
+        daily.ahead_median,
+        daily.negative_mentions
+    from shifts
+    inner join daily
+        on
+            shifts.platform = daily.platform
+            and shifts.shifted_on = daily.date
+),
+
+final as (
+    select
+        concat(platform, '-', cast(shifted_on as string)) as level_shift_id,
+        platform,
+        shifted_on,
+        last_alarm_on,
+        negative_mentions as negative_mentions_on_the_day,
+        baseline_median as negative_per_day_before,
+        ahead_median as negative_per_day_after,
+        round(ahead_median / greatest(baseline_median, 1.0), 2) as step_ratio
+    from joined
+)
+
+select * from final
