@@ -28,8 +28,9 @@ INPUTS = [
                 "Sentiment of each distinct activity text (keyed by md5, text not stored): "
                 "@handles, URLs and the brand's own names (TC_BRAND_TERMS, brand accounts' "
                 "handles) masked; language detected by py3langid; VADER (English) or "
-                "textblob-fr (French) plus the complaint lexicon; null for languages not covered. Cached: a "
-                "rerun scores only texts not seen before (see analytics/sentiment.py)."
+                "textblob-fr (French) plus the complaint lexicon; null for languages not "
+                "covered. Cached: a rerun scores only texts not seen before (see "
+                "analytics/sentiment.py)."
             ),
         ),
         AssetSpec(
