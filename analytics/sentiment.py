@@ -12,8 +12,9 @@
   lexicon `analytics/lexicons/complaint_terms.csv` (pattern, weight and why, per
   language; read on the masked text) adds a penalty; when it reaches
   COMPLAINT_OVERRIDE the text is a complaint whatever its courtesy words say, so the
-  score is min(generic, 0) - penalty. Courtesy and help requests ("please", "help", "thanks") carry no
-  sentiment in a message to a brand's service and are removed from VADER's lexicon.
+  score is min(generic, 0) - penalty. Courtesy and help requests ("please", "help",
+  "thanks") carry no sentiment in a message to a brand's service and are removed from
+  VADER's lexicon.
 - What carries no opinion is masked before a text is read (language, lexicons,
   complaint terms): @handles, URLs, and the brand's own names and product names
   (TC_BRAND_TERMS, plus the handles of the brand's own accounts, social/accounts
