@@ -5,7 +5,8 @@ The cache lives beside the other analytics results (<TC_WAREHOUSE_DIR>/analytics
   complaint_penalty, sentiment, polarity, scorer_version;
 - text_minhash_bands.parquet: text_hash, band_no, band_key (near-duplicate keys).
 Neither holds the text itself. A rerun scores only texts whose hash is not cached
-yet; a change of scorer (lexicon file, packages, MinHash layout) rescores all.
+yet; a change of scorer (lexicon file, packages, MinHash layout, brand terms masked:
+TC_BRAND_TERMS and the brand accounts' handles) rescores all.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from analytics.sentiment import (
     COMPLAINT_TERMS,
     MINHASH_BANDS,
     MINHASH_PERMUTATIONS,
+    normalise_brand_terms,
     score_and_hash,
 )
 
@@ -42,9 +44,10 @@ SCORES_SCHEMA = {
 BANDS_SCHEMA = {"text_hash": pl.String, "band_no": pl.Int32, "band_key": pl.Int64}
 
 
-def scorer_version() -> str:
+def scorer_version(brand_terms: tuple[str, ...] = ()) -> str:
     # the scorer's own code counts too: a changed rule must not leave stale scores cached
     parts = [COMPLAINT_TERMS.read_bytes(), Path(sentiment.__file__).read_bytes()]
+    parts.append(("brand=" + "|".join(normalise_brand_terms(brand_terms))).encode())
     parts += [
         f"{p}={version(p)}".encode()
         for p in ("vadersentiment", "textblob-fr", "py3langid", "datasketch")
@@ -93,17 +96,38 @@ def new_texts(con: duckdb.DuckDBPyConnection, known: pl.DataFrame) -> pl.DataFra
         con.unregister("known_hashes")
 
 
+def brand_handles(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Handles of the brand's own accounts (social/accounts is_brand), when staged."""
+    staged = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'staging' and table_name = 'stg_social__accounts'"
+    ).fetchone()[0]
+    if not staged:
+        return []
+    rows = con.execute(
+        "select distinct handle from staging.stg_social__accounts "
+        "where is_brand and handle is not null order by 1"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def update_text_scores(
-    con: duckdb.DuckDBPyConnection, analytics_dir: Path, workers: int = 2
+    con: duckdb.DuckDBPyConnection,
+    analytics_dir: Path,
+    workers: int = 2,
+    brand_terms: tuple[str, ...] = (),
 ) -> ScoringRun:
-    current = scorer_version()
+    """Score the texts not cached yet; `brand_terms` (TC_BRAND_TERMS) and the brand
+    accounts' handles are masked before scoring."""
+    brand_terms = normalise_brand_terms([*brand_terms, *brand_handles(con)])
+    current = scorer_version(brand_terms)
     scores_path, bands_path = analytics_dir / SCORES_FILE, analytics_dir / BANDS_FILE
     cached = _cached(scores_path, SCORES_SCHEMA, current)
     cached_bands = _cached(bands_path, BANDS_SCHEMA) if cached.height else None
     todo = new_texts(con, cached)
     started = time.perf_counter()
     texts = todo["text"].to_list()
-    scored, bands = score_and_hash(texts, workers)
+    scored, bands = score_and_hash(texts, workers, brand_terms=brand_terms)
     seconds = time.perf_counter() - started
     fresh = scored.select(
         text_hash=todo["text_hash"],

@@ -199,6 +199,8 @@ def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
     for s in SETTINGS:
         # each setting's field is its variable's name without TC_, in lower case
         value = getattr(settings, s.env.removeprefix("TC_").lower())
+        if isinstance(value, tuple):  # a list setting, as it is written
+            value = ",".join(value)
         _say(f"{s.env:24} = {value}\n{'':24}   {s.doc} (default {s.default})")
     return 0
 

@@ -128,6 +128,14 @@ SETTINGS: tuple[Setting, ...] = (
         "4g",
         "Memory of the local Spark driver (TC_ENGINE=spark), such as 4g or 512m.",
     ),
+    Setting(
+        "TC_BRAND_TERMS",
+        "",
+        "The brand's own names and product names, comma-separated (e.g. 'United,United "
+        "Airlines'): masked, with @handles, URLs and the handles of the brand's own accounts "
+        "(social/accounts is_brand), before a text's sentiment is read; they carry no "
+        "opinion. Case-insensitive, whole words.",
+    ),
     Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
     Setting(
         "TC_DEMO_SCALE",
@@ -187,6 +195,11 @@ def _int(raw: str, env_name: str, low: int) -> int:
     return value
 
 
+def _terms(raw: str | None) -> tuple[str, ...]:
+    """Comma-separated terms, each with its inner spaces collapsed; empty ones dropped."""
+    return tuple(dict.fromkeys(" ".join(t.split()) for t in (raw or "").split(",") if t.strip()))
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -207,6 +220,7 @@ class Settings:
     duckdb_memory_limit: str = "4GB"
     engine: str = "duckdb"
     spark_driver_memory: str = "4g"
+    brand_terms: tuple[str, ...] = ()
     demo_seed: int = 7
     demo_scale: float = 1.0
     dagster_home: Path = field(default=Path())
@@ -279,6 +293,7 @@ class Settings:
             duckdb_memory_limit=memory_limit,
             engine=_choice(get("TC_ENGINE").lower(), "TC_ENGINE", ENGINES),
             spark_driver_memory=spark_memory,
+            brand_terms=_terms(env.get("TC_BRAND_TERMS")),
             demo_seed=_int(get("TC_DEMO_SEED"), "TC_DEMO_SEED", 0),
             demo_scale=_float(get("TC_DEMO_SCALE"), "TC_DEMO_SCALE", 0.001, 10_000.0),
             dagster_home=dagster_home,
@@ -402,4 +417,5 @@ class Settings:
         os.environ["TC_TRUST_ASYMMETRY"] = repr(self.trust_asymmetry)
         os.environ["TC_QUALITY_ROW_COUNT_TOLERANCE"] = repr(self.quality_row_count_tolerance)
         os.environ["TC_QUALITY_MAX_AGE_DAYS"] = repr(self.quality_max_age_days)
+        os.environ["TC_BRAND_TERMS"] = ",".join(self.brand_terms)
         os.environ["DAGSTER_HOME"] = self.dagster_home.as_posix()

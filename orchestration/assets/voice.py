@@ -10,7 +10,11 @@ from analytics.text_scores import update_text_scores
 from orchestration.resources import SettingsResource
 from trustcap.warehouse import readable_warehouse
 
-INPUTS = [AssetKey(["staging", "stg_social__activities"])]
+# the brand accounts' handles are masked before scoring (with TC_BRAND_TERMS)
+INPUTS = [
+    AssetKey(["staging", "stg_social__activities"]),
+    AssetKey(["staging", "stg_social__accounts"]),
+]
 
 
 @multi_asset(
@@ -22,9 +26,11 @@ INPUTS = [AssetKey(["staging", "stg_social__activities"])]
             kinds={"python", "parquet"},
             description=(
                 "Sentiment of each distinct activity text (keyed by md5, text not stored): "
-                "language detected by py3langid; VADER (English) or textblob-fr (French) "
-                "plus the complaint lexicon; null for languages not covered. Cached: a "
-                "rerun scores only texts not seen before (see analytics/sentiment.py)."
+                "@handles, URLs and the brand's own names (TC_BRAND_TERMS, brand accounts' "
+                "handles) masked; language detected by py3langid; VADER (English) or "
+                "textblob-fr (French) plus the complaint lexicon; null for languages not "
+                "covered. Cached: a rerun scores only texts not seen before (see "
+                "analytics/sentiment.py)."
             ),
         ),
         AssetSpec(
@@ -44,7 +50,9 @@ def text_scores(context: AssetExecutionContext, settings: SettingsResource):
     with readable_warehouse(s) as warehouse:
         con = duckdb.connect(str(warehouse), read_only=True, config=s.duckdb_config())
         try:
-            run = update_text_scores(con, s.analytics_dir, workers=os.cpu_count() or 1)
+            run = update_text_scores(
+                con, s.analytics_dir, workers=os.cpu_count() or 1, brand_terms=s.brand_terms
+            )
         finally:
             con.close()
     context.log.info(

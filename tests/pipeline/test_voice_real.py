@@ -1,12 +1,16 @@
 """The airline tweets (crowd-labelled, real) run through the whole pipeline: the
-negative share the published voice_of_market reports against the labelled share."""
+negative share the published voice_of_market reports against the labelled share, in
+all and per airline, with the airlines' names given as TC_BRAND_TERMS (masked before
+scoring). The leave-one-airline-out evaluation of the scorer itself is
+tests/unit/test_voice_eval.py."""
 
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests.conftest import settings_for
+from analytics.voice_eval import all_brand_terms
+from tests.conftest import environment, settings_for
 from tests.pipeline.conftest import PipelineWorld
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("voice")]
@@ -33,7 +37,8 @@ def test_airline_tweets_negative_share_and_accuracy(tmp_path):
         text=pl.col("text"),
     ).write_csv(landing / "social" / "activities" / "airline_tweets.csv")
     pw = PipelineWorld(tmp_path, settings_for(landing, tmp_path / "warehouse"), {}, None)
-    assert pw.run().success
+    with environment(TC_BRAND_TERMS=",".join(all_brand_terms())):
+        assert pw.run().success
 
     con = pw.published()
     try:
@@ -64,3 +69,15 @@ def test_airline_tweets_negative_share_and_accuracy(tmp_path):
     assert scored >= 0.99 * mentions  # nearly all English; the rest is counted unscored
     assert abs(reported - labelled) <= 0.10
     assert accuracy >= 0.6
+    by_airline = (
+        joined.group_by("airline")
+        .agg(
+            n=pl.len(),
+            labelled=(pl.col("airline_sentiment") == "negative").mean(),
+            reported=(pl.col("predicted") == "negative").mean(),
+        )
+        .sort("airline")
+    )
+    print(by_airline)
+    assert by_airline.height == 5
+    assert ((by_airline["reported"] - by_airline["labelled"]).abs() <= 0.10).all()

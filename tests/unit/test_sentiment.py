@@ -66,3 +66,37 @@ def test_airline_complaints_are_heard(scorer):
     # a generic lexicon alone reports far fewer: the complaint lexicon is what closes it
     generic_only = (scored["generic"] <= -0.05).sum() / tweets.height
     assert labelled - generic_only > 0.15
+
+
+def test_handles_urls_and_brand_names_carry_no_opinion():
+    from analytics.sentiment import brand_pattern, opinion_text
+
+    brand = brand_pattern(["United", "United Airlines", "@Delta", "AT&T", " "])
+    texts = [
+        "@united my flight http://t.co/x9 tomorrow",
+        "Flew United Airlines, then united again #NeverAgainDelta #GreatService",
+        "mail me at x@example.com &lt;3 &amp; thanks AT&T",
+        "@united",
+    ]
+    masked = pl.DataFrame({"t": texts}).select(opinion_text(pl.col("t"), brand))["t"]
+    assert masked.to_list() == [
+        "my flight tomorrow",
+        "Flew , then again Never Again Great Service",
+        "mail me at x@example.com <3 & thanks",
+        "",
+    ]
+    # hashtags lose only their '#' when no brand is given
+    plain = pl.DataFrame({"t": ["#united we stand"]}).select(opinion_text(pl.col("t")))
+    assert plain["t"][0] == "united we stand"
+
+
+def test_a_brand_name_with_valence_does_not_make_a_mention_positive():
+    # VADER reads '@united' as 'united' (+1.8): every mention of the brand was positive
+    bare = score_texts(build_scorer(), ["@united flight 1234 to Denver tomorrow"])
+    assert bare["polarity"][0] == "neutral" and bare["generic"][0] == 0.0
+    named = ["United flight 1234 to Denver tomorrow", "@united", "https://t.co/united"]
+    scored = score_texts(build_scorer(brand_terms=["United"]), named)
+    assert scored["polarity"].to_list() == ["neutral"] * 3
+    assert scored["lang"].to_list()[1:] == ["zxx", "zxx"]  # nothing left to read
+    unmasked = score_texts(build_scorer(), named[:1])
+    assert unmasked["polarity"][0] == "positive"  # what the brand's name did before

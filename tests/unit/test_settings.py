@@ -119,3 +119,10 @@ def test_the_spark_profile_reads_its_paths_and_memory_from_the_settings():
     assert params["spark.sql.session.timeZone"] == "UTC"
     assert params["spark.ui.showConsoleProgress"] == "false"
     assert profile["target"] == "duckdb"
+
+
+def test_brand_terms_are_a_comma_separated_list(tmp_path):
+    base = {"TC_WAREHOUSE_DIR": str(tmp_path / "wh")}
+    assert Settings.from_env(base).brand_terms == ()
+    s = Settings.from_env({**base, "TC_BRAND_TERMS": " United, United   Airlines,,United "})
+    assert s.brand_terms == ("United", "United Airlines")

@@ -44,7 +44,7 @@ def test_a_changed_scorer_rescores_everything(tmp_path, monkeypatch):
     analytics = tmp_path / "analytics"
     con = _warehouse(tmp_path / "w.duckdb", ["Love it", "Hate it"])
     update_text_scores(con, analytics, workers=1)
-    monkeypatch.setattr("analytics.text_scores.scorer_version", lambda: "another")
+    monkeypatch.setattr("analytics.text_scores.scorer_version", lambda *_: "another")
     rerun = update_text_scores(con, analytics, workers=1)
     assert (rerun.scored_now, rerun.distinct_texts) == (2, 2)
 
@@ -82,3 +82,22 @@ def test_near_duplicates_share_a_band_key(a, b, near):
         keys.sort("text_index")["band_key"][1]
     )
     assert bool(shared) is near
+
+
+def test_the_brand_accounts_handles_and_brand_terms_are_masked(tmp_path):
+    from analytics.text_scores import scorer_version
+
+    con = _warehouse(tmp_path / "w.duckdb", ["love United", "my Amazon order arrives on Monday"])
+    con.execute(
+        "create table staging.stg_social__accounts as select 'twitter' as platform, "
+        "'u1' as account_id, 'United' as handle, true as is_brand"
+    )
+    run = update_text_scores(con, tmp_path / "a", workers=1, brand_terms=("Amazon",))
+    assert run.scored_now == 2
+    scores = pl.read_parquet(tmp_path / "a" / SCORES_FILE).sort("text_hash")
+    amazon = con.execute("select md5('my Amazon order arrives on Monday')").fetchone()[0]
+    # 'amazon' is +0.7 in VADER's lexicon: masked, the rest is neutral
+    row = scores.filter(pl.col("text_hash") == amazon).row(0, named=True)
+    assert row["generic_sentiment"] == 0.0
+    assert row["scorer_version"] == scorer_version(("amazon", "united"))
+    assert scorer_version(("united",)) != scorer_version(("amazon", "united"))
