@@ -66,7 +66,6 @@ def family_config(seed: int, scale: float = 0.2, sources: str | None = None) -> 
     value_slope = rng.uniform(0.2, 1.0)
     drawn_sources = rng.choice(["all", "social_only", "crm_only"], p=[0.8, 0.1, 0.1])
     adv_lo = int(rng.integers(1, 3))
-    # drawn last, so the draws above stay what they were when it was added
     return WorldConfig(
         seed=seed,
         scale=scale,
@@ -100,5 +99,6 @@ def family_config(seed: int, scale: float = 0.2, sources: str | None = None) -> 
         pre_launch_volume=round(float(rng.uniform(0.25, 0.6)), 3) if launch_on else 1.0,
         pre_launch_negative=round(float(rng.uniform(0.4, 1.0)), 3) if launch_on else 1.0,
         sources=sources or str(drawn_sources),
+        # drawn last: the draws above stay what they were before it was added
         activity_density=round(float(rng.uniform(1.0, 3.0)), 2),
     )
