@@ -110,7 +110,9 @@ def test_every_published_mart_agrees_between_the_engines(both_engines):
     duck = published_marts(both_engines["duckdb"] / "trustcap.duckdb")
     spark = published_marts(both_engines["spark"] / "trustcap.duckdb")
     assert sorted(duck) == sorted(spark)
-    assert all(rows for _, rows in duck.values()), "a mart is empty: nothing compared"
+    # a world this small has no lasting step in its voice (test_launch.py plants one)
+    filled = {m: v for m, v in duck.items() if m != "voice_level_shifts"}
+    assert all(rows for _, rows in filled.values()), "a mart is empty: nothing compared"
     for mart in duck:
         duck_columns, duck_rows = duck[mart]
         spark_columns, spark_rows = spark[mart]

@@ -23,7 +23,7 @@ def test_family_configs_vary_and_are_deterministic():
     assert any(c.launch_on for c in configs) and any(c.launch_on is None for c in configs)
     for c in configs:
         assert sorted(c.uplift.values())[0] == 0.0  # one platform with no effect
-    assert len({c.advocate_activity for c in configs}) == len(configs)
+    assert len({c.advocate_activity for c in configs}) > 30  # drawn, not fixed
     assert any(c.followers_value_slope > 0 for c in configs)
 
 

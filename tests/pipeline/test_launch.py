@@ -9,6 +9,8 @@ import polars as pl
 import pytest
 
 from tests.pipeline.conftest import PipelineWorld, make_world
+from tests.pipeline.test_quality import NEEDS_A_LAUNCH, passes_and_fails_when_broken
+from trustcap.quality.suites import all_checks
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("launch")]
 LAUNCH = date(2025, 6, 2)
@@ -75,3 +77,9 @@ def test_the_launch_is_a_level_shift_not_a_crisis(launched):
     false_incidents = crises.filter(~matched)
     # at most one false incident a simulated year (two years of data)
     assert false_incidents.height <= 2, false_incidents
+
+
+def test_level_shift_checks_pass_and_fail_when_broken(launched, tmp_path):
+    checks = [c for c in all_checks() if c.table in NEEDS_A_LAUNCH]
+    assert checks
+    passes_and_fails_when_broken(launched, checks, tmp_path, min_rows=1)

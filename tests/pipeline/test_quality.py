@@ -88,15 +88,27 @@ def _newest_day_after(world) -> datetime:
     return datetime.combine(newest[0], datetime.min.time()) + timedelta(days=1)
 
 
+# the quality world has no lasting step in its voice; tests/pipeline/test_launch.py
+# plants one and runs these checks on its level shifts
+NEEDS_A_LAUNCH = {"marts.voice_level_shifts"}  # by table
+
+
 def test_every_expectation_passes_on_the_built_tables_and_fails_when_broken(world, tmp_path):
-    checks = all_checks()
+    checks = [c for c in all_checks() if c.table not in NEEDS_A_LAUNCH]
+    assert len(checks) < len(all_checks())
+    passes_and_fails_when_broken(world, checks, tmp_path)
+
+
+def passes_and_fails_when_broken(world, checks: list[Check], tmp_path, min_rows: int = 4) -> None:
+    """Every check passes on the world's built tables, and fails on a copy of its
+    table broken for it."""
     now = _newest_day_after(world)
     con = world.warehouse()
     counts = {
         c.relation: con.execute(f"select count(*) from {c.table}").fetchone()[0] for c in checks
     }
     con.close()
-    assert min(counts.values()) >= 4, "the test world must fill every checked table"
+    assert min(counts.values()) >= min_rows, "the test world must fill every checked table"
     good = run_checks(world.settings.warehouse_path, checks, counts, 0.5, 7, now)
     assert [o for o in good if not o.passed] == []
     # each check gets its own broken copy of its table, in schema c<i>
