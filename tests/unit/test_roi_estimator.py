@@ -1,6 +1,7 @@
 """The ROI estimator on simulated panels with a planted effect: value selection into
 engagement, multiplicative seasonality, lapsing customers, staggered engagement."""
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import numpy as np
@@ -152,3 +153,116 @@ def test_results_have_exactly_the_columns_and_types_dbt_declares(estimated):
         frame = getattr(result, part)
         expected = {c: POLARS_OF[t] for c, t in declared[name].items()}
         assert dict(frame.schema) == expected, name
+
+
+def simulate_engagement_lapse(seed: int, n: int = 20_000, months: int = 24, hazard: float = 0.1):
+    """Engaging costs customers later: from the month after engaging, an engaged
+    customer lapses with `hazard` a month (as after an unanswered complaint), so the
+    loss grows with time since engagement. Returns the inputs and the true incremental
+    revenue (minus the orders the lapse prevented) of the covered engaged contacts."""
+    rng = np.random.default_rng(seed)
+    value = rng.lognormal(0, 0.8, n)
+    engaged = rng.random(n) < 1 / (1 + np.exp(-(-0.4 + 1.3 * np.log(value))))
+    e = np.where(engaged, rng.integers(0, months, n), 10**6)
+    t = np.arange(months)
+    season = SEASON[(t + 10) % 12]
+    lapse_cf = rng.geometric(0.02, n) - 1
+    lapse_caused = np.where(engaged, e + rng.geometric(hazard, n), 10**6)
+    alive_cf = t[None, :] < lapse_cf[:, None]
+    alive = alive_cf & (t[None, :] < lapse_caused[:, None])
+    n_cf = rng.poisson(0.11 * value[:, None] * season[None, :] * alive_cf)
+    revenue = (n_cf * alive * 80.0).ravel()
+    periods = [date(2024 + (10 + k) // 12, (10 + k) % 12 + 1, 1) for k in range(months)]
+    ids = np.array([f"C{i:05d}" for i in range(n)])
+    panel = pl.DataFrame(
+        {
+            "contact_id": np.repeat(ids, months),
+            "period": periods * n,
+            "revenue": revenue,
+            "gross_margin": revenue * 0.4,
+        }
+    )
+    engagements = pl.DataFrame(
+        {
+            "contact_id": ids[engaged],
+            "engaged_period": [periods[k] for k in e[engaged]],
+            "platform": "twitter",
+            "campaign_id": pl.Series([None] * int(engaged.sum()), dtype=pl.String),
+        }
+    )
+    contacts = pl.DataFrame(
+        {
+            "contact_id": ids,
+            "created_at": [datetime(2020, 1, 1)] * n,
+            "country": "FR",
+            "segment": "consumer",
+        }
+    )
+    covered = engaged & (e >= 6)
+    lost = (n_cf * (alive_cf & ~alive) * 80.0 * covered[:, None]).sum()
+    return RoiInputs(panel, engagements, contacts, periods[0], periods[-1]), -float(lost)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_a_loss_that_grows_after_engaging_is_measured_in_full(seed):
+    """Issue 18: one multiplier for all of a cohort's post months caught about three
+    quarters of such a loss (estimates biased upward, intervals above the truth);
+    effects by months since engagement catch it."""
+    inputs, truth = simulate_engagement_lapse(seed)
+    s = estimate(inputs).summary.filter(pl.col("platform") == "all").row(0, named=True)
+    low, high = s["incremental_revenue_low"], s["incremental_revenue_high"]
+    assert within_99(truth, low, high), (truth, s["incremental_revenue"], low, high)
+    assert abs(s["incremental_revenue"] - truth) <= 0.15 * abs(truth)
+
+
+def test_contacts_who_engaged_before_being_customers_are_not_covered():
+    inputs, _ = simulate(6, {"twitter": 0.3})
+    late = inputs.engagements["contact_id"][:200]
+    contacts = inputs.contacts.with_columns(
+        pl.when(pl.col("contact_id").is_in(late.implode()))
+        .then(pl.lit(datetime(2026, 10, 1)))
+        .otherwise(pl.col("created_at"))
+        .alias("created_at")
+    )
+    before = estimate(inputs).summary.filter(pl.col("platform") == "all")
+    after = estimate(replace(inputs, contacts=contacts)).summary.filter(pl.col("platform") == "all")
+    gone = inputs.engagements.filter(
+        pl.col("contact_id").is_in(late.implode()) & (pl.col("engaged_period") >= date(2025, 5, 1))
+    ).height
+    assert gone > 0
+    assert (
+        after["covered_engaged_customers"].item()
+        == before["covered_engaged_customers"].item() - gone
+    )
+
+
+def test_pretrend_placebo_flags_revenue_that_moves_before_engaging():
+    """Leads of engagement are tested per platform: revenue that rises in the three
+    months before engaging (say, customers engage because they are buying more) fails
+    the test; the clean world passes it."""
+    clean, _ = simulate(7, {"twitter": 0.3, "facebook": 0.0}, n=8000)
+    s = {r["platform"]: r for r in estimate(clean).summary.iter_rows(named=True)}
+    assert all(s[p]["pretrend_ok"] for p in ("twitter", "facebook", "all"))
+    assert all(0 <= s[p]["pretrend_p_value"] <= 1 for p in s)
+    e = clean.engagements.select("contact_id", "engaged_period", "platform")
+    anticipated = (
+        clean.panel.join(e, on="contact_id", how="left")
+        .with_columns(
+            pl.when(
+                (pl.col("platform") == "twitter")
+                & (pl.col("period") < pl.col("engaged_period"))
+                & (pl.col("period") >= pl.col("engaged_period").dt.offset_by("-3mo"))
+            )
+            .then(pl.col("revenue") * 1.6)
+            .otherwise(pl.col("revenue"))
+            .alias("revenue")
+        )
+        .select(clean.panel.columns)
+    )
+    s = {
+        r["platform"]: r
+        for r in estimate(replace(clean, panel=anticipated)).summary.iter_rows(named=True)
+    }
+    assert s["twitter"]["pretrend_ok"] is False
+    assert s["twitter"]["pretrend_p_value"] < 0.01
+    assert s["all"]["pretrend_ok"] is False
