@@ -321,6 +321,17 @@ def _generated_inputs(seed: int, scale: float, restore_lost: bool):
         pl.col("engaged_platform").alias("platform"),
         pl.lit(None, pl.String).alias("campaign_id"),
     )
+    # who engaged before being a customer is not covered (tested above): left out
+    # here, so that the test is about the effect's dynamics alone
+    no_history = (
+        engagements.join(contacts, on="contact_id")
+        .filter(pl.col("created_at").dt.truncate("1mo").cast(pl.Date) >= pl.col("engaged_period"))[
+            "contact_id"
+        ]
+        .implode()
+    )
+    panel = panel.filter(~pl.col("contact_id").is_in(no_history))
+    engagements = engagements.filter(~pl.col("contact_id").is_in(no_history))
     inputs = RoiInputs(panel, engagements, contacts, start, date(2026, 10, 1))
     return world, inputs
 
@@ -328,13 +339,11 @@ def _generated_inputs(seed: int, scale: float, restore_lost: bool):
 def test_the_orders_unanswered_complaints_cost_are_measured_in_full():
     """Issue 18 (ROI biased upward): in generated worlds with no uplift, the estimate
     moves by the orders that unanswered complaints cost the covered contacts when they
-    are removed from the data. On dev seeds 100-111 (scale 1) the former estimator (one
-    multiplier per cohort for all its post months) moved by 84 % of them for this
-    population (73 % with the contacts who engaged before being customers, whose loss
-    it cannot see); event-time effects move by 99 %. Note: on these four seeds the
-    former estimator, which also covered those contacts, lands inside the bounds too
-    (its extra contacts' loss offsets what it misses), so this guards the measure, not
-    the regression by itself."""
+    are removed from the data. The loss grows with time since engaging (customers
+    lapse months after the complaint). The former estimator, one multiplier per cohort
+    for all its post months, moved by about 84 % of it on dev seeds 100-111 (scale 1;
+    75 % on the four seeds here): the contact effects absorbed part of the late
+    decline; event-time effects, 99 % (90 % here)."""
     moved, planted = 0.0, 0.0
     for seed in (100, 101, 102, 103):
         world, factual = _generated_inputs(seed, 1.0, restore_lost=False)
