@@ -85,7 +85,7 @@ def main() -> int:
         truth, est, low, high = a.T
         sd = (high - low) / (2 * 1.6448536)
         covered = ((low <= truth) & (truth <= high)).mean()
-        zero_in = ((low <= 0) & (0 <= high)).mean()
+        zero_in = ((low <= 0) & (high >= 0)).mean()
         z = ((est - truth) / sd).mean()
         bias_width = np.median(est - truth) / np.median(high - low)
         rel = np.where(truth != 0, np.abs(est - truth) / np.maximum(np.abs(truth), 1), np.nan)
