@@ -77,7 +77,9 @@ def main() -> int:
                 pretrend_failed[p].append(not e["pretrend_ok"])
         print(f"seed {seed} ({time.perf_counter() - started:.0f}s): " + "; ".join(line), flush=True)
     print(f"\nworld {args.world}, scale {args.scale}, {len(rows['all'])} seeds")
-    print("platform   covered  zero_in  mean_z  median_bias/median_width  mean_rel_error  pretrend_failed")
+    print(
+        "platform   covered  zero_in  mean_z  median_bias/median_width  mean_rel_error  pretrend_failed"
+    )
     for p, r in rows.items():
         a = np.array(r)
         if not len(a):
