@@ -17,16 +17,35 @@ Model (Wooldridge 2023, nonlinear DiD; shared/docs/methods.md note 1):
   to them - are in the sample (methods note 2): customers with no social presence
   (the silent satisfied, for one) lapse differently and are no controls.
 - D_git = 1 in the months after contact i's engagement month, for its treatment
-  group g: its platform x engagement quarter (cohort) for the platform figures;
-  in a second fit, its campaign instead when the campaign has enough contacts.
+  group g: its platform x engagement quarter (cohort) x months since engagement
+  (1-3, 4-6, 7-12, 13+: EVENT_BINS) for the platform figures; in a second fit, its
+  campaign x months since engagement instead when the campaign has enough contacts.
   The engagement month itself, partly exposed, is left out for engaged contacts.
+  The effect may change with time since engagement (an unanswered complaint makes a
+  customer lapse months later; the loss grows): one multiplier per cohort for all
+  its post months under-stated such losses by about a quarter (issue 18), because
+  the contact effects a_i then absorb part of the late decline. Bins of event time
+  let the effect change while keeping each coefficient estimable.
 - exp(b_g) - 1 is the proportional effect. By the Poisson score equations the
   fitted total of engaged months equals the observed total Y1, so the revenue
   engagement caused is Y1 (1 - exp(-b_g)), the same for margin with its own Y1;
   cohort effects are summed to months, platforms and the whole window.
 
 Cohorts that engaged with fewer than `min_pre_months` months of history are not
-identified (methods note 4) and are left out; the window covered is reported.
+identified (methods note 4) and are left out; the window covered is reported. So
+are contacts who engaged before they were customers (engagement month not after
+the CRM creation month): with no month as a customer before engaging, their
+counterfactual is not identified, only extrapolated from others, and their
+effect differs (a complaint can lose a customer before the first order); the
+covered population and the naive figures exclude them too (int_engagements_covered).
+
+Diagnostic (pretrend_p_value, pretrend_ok): a placebo test of the months before
+engagement. The same model plus, per platform, lead dummies for 1-3 and 4-6 months
+before the engagement month (reference: earlier months); a joint Wald test (chi2,
+CRV1 by contact) that the platform's leads are all 0 ("all": every lead). A small
+p-value says engaged contacts' revenue already moved before they engaged: the
+parallel-trends assumption fails and the estimate should not be trusted;
+pretrend_ok = p >= PRETREND_ALPHA.
 Intervals: 90 %, from contact-clustered (CRV1) covariance and the delta method,
 because the same contact appears in many months (methods note 6).
 """
@@ -45,6 +64,9 @@ METHOD = "poisson_did_contact_month_fe"
 Z90 = 1.6448536269514722
 MIN_GROUP_CONTACTS = 20  # smaller campaign groups are estimated with their platform
 COHORT_BIN_MONTHS = 3  # engagement months pooled into one cohort effect
+EVENT_BINS = (3, 6, 12)  # months since engagement: 1-3, 4-6, 7-12, 13+ get their own effect
+LEAD_BINS = ((1, 3), (4, 6))  # months before engagement tested by the pre-trend placebo
+PRETREND_ALPHA = 0.05
 
 
 @dataclass
@@ -135,9 +157,15 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
     window_start_idx = min_pre_months
     panel = inputs.panel.with_columns(_month_index("period", first).alias("t"))
     eng = inputs.engagements.with_columns(_month_index("engaged_period", first).alias("e"))
-    # early cohorts are not identified: they leave the sample altogether
-    early = eng.filter(pl.col("e") < window_start_idx)["contact_id"]
-    covered = eng.filter(pl.col("e") >= window_start_idx)
+    created = inputs.contacts.select(
+        "contact_id", _month_index("created_at", first).alias("created_t")
+    )
+    eng = eng.join(created, on="contact_id", how="left")
+    # early cohorts are not identified, nor are contacts who engaged before they were
+    # customers (no month as a customer before engaging): they leave the sample
+    identified = (pl.col("e") >= window_start_idx) & (pl.col("created_t") < pl.col("e"))
+    early = eng.filter(~identified.fill_null(False))["contact_id"]
+    covered = eng.filter(identified.fill_null(False)).drop("created_t")
     covered = _assign_groups(covered)
     panel = panel.filter(~pl.col("contact_id").is_in(early.implode()))
     panel = panel.join(
@@ -177,19 +205,18 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
     # a handful of contacts, whose effect is ill-determined (and explodes through
     # the multiplicative back-transform)
     cohort = ((pl.col("e") - window_start_idx) // COHORT_BIN_MONTHS).cast(pl.String)
-    platform_fit = _fit_groups(
-        panel.with_columns(
-            pl.concat_str([pl.col("platform"), cohort], separator="|").alias("group")
-        )
-    )
+    platform_unit = pl.concat_str([pl.col("platform"), cohort], separator="|")
+    panel = panel.with_columns(_event_bin().alias("event_bin"))
+    platform_fit = _fit_groups(panel.with_columns(platform_unit.alias("unit")))
     campaign_fit = _fit_groups(
         panel.with_columns(
             pl.when(pl.col("group") == pl.col("platform"))
-            .then(pl.concat_str([pl.col("platform"), cohort], separator="|"))
+            .then(platform_unit)
             .otherwise(pl.col("group"))
-            .alias("group")
+            .alias("unit")
         )
     )
+    pretrend = _pretrend(panel.with_columns(platform_unit.alias("unit")))
     controls = panel.filter(pl.col("e").is_null() | (pl.col("t") < pl.col("e")))
     controls_by_period = controls.group_by("period").agg(
         pl.col("contact_id").n_unique().cast(pl.Int64).alias("control_customers")
@@ -215,14 +242,18 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
                 "covered_engaged_customers": treated.height,
                 "control_customers": controls_total,
                 **platform_fit.effects(sub),
+                **pretrend.get(platform, {"pretrend_p_value": None, "pretrend_ok": None}),
             }
         )
-    summary = pl.DataFrame(summary_rows)
+    summary = pl.DataFrame(
+        summary_rows,
+        schema_overrides={"pretrend_p_value": pl.Float64, "pretrend_ok": pl.Boolean},
+    )
     campaign_rows = []
     for campaign_id in sorted(covered["campaign_id"].drop_nulls().unique().to_list()):
         members = covered.filter(pl.col("campaign_id") == campaign_id)
         own = members["group"][0] == campaign_id
-        sub = campaign_fit.cells.filter(pl.col("group") == campaign_id)
+        sub = campaign_fit.cells.filter(pl.col("unit") == campaign_id)
         campaign_rows.append(
             {
                 "campaign_id": campaign_id,
@@ -258,7 +289,9 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
     def rounded(frame: pl.DataFrame) -> pl.DataFrame:
         money = [c for c in frame.columns if c.startswith("incremental_")]
         ratios = [
-            c for c in frame.columns if c in ("coefficient", "std_error") or "multiplier" in c
+            c
+            for c in frame.columns
+            if c in ("coefficient", "std_error", "pretrend_p_value") or "multiplier" in c
         ]
         return frame.with_columns(pl.col(money).round(2), pl.col(ratios).round(8))
 
@@ -278,7 +311,7 @@ class _GroupFit:
     groups: list[str]
     beta: np.ndarray
     vcov: np.ndarray
-    cells: pl.DataFrame  # group, platform, period: y1_revenue, y1_margin of engaged months
+    cells: pl.DataFrame  # group, unit, platform, period: y1_revenue, y1_margin of engaged months
 
     def effects(self, cells: pl.DataFrame) -> dict:
         """Incremental revenue and margin of a set of cells, with 90 % intervals.
@@ -317,7 +350,22 @@ class _GroupFit:
         )
 
 
+def _event_bin() -> pl.Expr:
+    """Months since engagement, binned: 1-3 -> "m01", 4-6 -> "m04", 7-12 -> "m07", 13+."""
+    k = pl.col("t") - pl.col("e")
+    expr = pl.lit(f"m{EVENT_BINS[-1] + 1:02d}")
+    for low, high in reversed(list(zip((0, *EVENT_BINS[:-1]), EVENT_BINS, strict=True))):
+        expr = pl.when(k <= high).then(pl.lit(f"m{low + 1:02d}")).otherwise(expr)
+    return expr
+
+
 def _fit_groups(panel: pl.DataFrame) -> _GroupFit:
+    """One effect per treatment unit (platform x cohort, or campaign) and event-time bin."""
+    panel = panel.with_columns(
+        pl.when(pl.col("is_post"))
+        .then(pl.concat_str([pl.col("unit"), pl.col("event_bin")], separator="@"))
+        .alias("group")
+    )
     groups = sorted(panel["group"].drop_nulls().unique().to_list())
     names = {g: f"d{i}" for i, g in enumerate(groups)}
     panel = panel.with_columns(
@@ -332,13 +380,73 @@ def _fit_groups(panel: pl.DataFrame) -> _GroupFit:
     coef, vcov = _fit(panel, [names[g] for g in groups])
     cells = (
         panel.filter(pl.col("is_post"))
-        .group_by("group", "platform", "period")
+        .group_by("group", "unit", "platform", "period")
         .agg(
             pl.col("revenue").sum().alias("y1_revenue"),
             pl.col("gross_margin").sum().alias("y1_margin"),
         )
     )
     return _GroupFit(groups, np.array([coef[names[g]] for g in groups]), vcov, cells)
+
+
+def _pretrend(panel: pl.DataFrame) -> dict[str, dict]:
+    """Placebo test of the months before engagement (see the module docstring).
+
+    The platform model (post effects per platform x cohort x event-time bin) plus, for
+    each platform, leads: 1 in the months 1-3 and 4-6 before the engagement month. The
+    joint Wald test (chi2, contact-clustered) that a platform's leads are 0 gives its
+    p-value; "all" tests every lead. Returns {} when the test cannot be run.
+    """
+    platforms = sorted(panel["platform"].drop_nulls().unique().to_list())
+    before = pl.col("e") - pl.col("t")
+    leads = {
+        f"lead_{i}_{j}": (
+            p,
+            (pl.col("platform") == p) & before.is_between(lo, hi) & pl.col("e").is_not_null(),
+        )
+        for i, p in enumerate(platforms)
+        for j, (lo, hi) in enumerate(LEAD_BINS)
+    }
+    panel = panel.with_columns(
+        pl.when(pl.col("is_post"))
+        .then(pl.concat_str([pl.col("unit"), pl.col("event_bin")], separator="@"))
+        .alias("group"),
+        *[cond.fill_null(False).cast(pl.Int8).alias(name) for name, (_, cond) in leads.items()],
+    )
+    groups = sorted(panel["group"].drop_nulls().unique().to_list())
+    post = {g: f"d{i}" for i, g in enumerate(groups)}
+    panel = panel.with_columns(
+        [
+            (pl.col("group") == g).fill_null(False).cast(pl.Int8).alias(name)
+            for g, name in post.items()
+        ]
+    )
+    # a lead with no contact-month (a platform whose cohorts all engaged early) is no test
+    present = [name for name in leads if panel[name].sum() > 0]
+    if not present:
+        return {}
+    try:
+        fit = _fit_model(panel, [*post.values(), *present])
+        names = list(fit.coef().index)
+        out = {}
+        for platform in [*platforms, "all"]:
+            tested = [
+                n for n in present if n in names and (platform == "all" or leads[n][0] == platform)
+            ]
+            if not tested:
+                continue
+            restriction = np.zeros((len(tested), len(names)))
+            for row, n in enumerate(tested):
+                restriction[row, names.index(n)] = 1.0
+            p_value = float(fit.wald_test(R=restriction, distribution="chi2")["pvalue"])
+            if math.isfinite(p_value):
+                out[platform] = {
+                    "pretrend_p_value": p_value,
+                    "pretrend_ok": p_value >= PRETREND_ALPHA,
+                }
+        return out
+    except Exception:  # a diagnostic that cannot be computed leaves its columns null
+        return {}
 
 
 def _assign_groups(covered: pl.DataFrame) -> pl.DataFrame:
@@ -357,7 +465,8 @@ def _assign_groups(covered: pl.DataFrame) -> pl.DataFrame:
 LEAN_FIT = {"copy_data": False, "store_data": False, "lean": True}
 
 
-def _fit(panel: pl.DataFrame, regressors: list[str]) -> tuple[dict[str, float], np.ndarray]:
+def _fit_model(panel: pl.DataFrame, regressors: list[str]):
+    """Poisson fit with contact and stratum-by-month fixed effects, CRV1 by contact."""
     import pyfixest as pf
 
     # fixed effects and clusters as integer codes: the same groups as the strings,
@@ -376,7 +485,7 @@ def _fit(panel: pl.DataFrame, regressors: list[str]) -> tuple[dict[str, float], 
     ).to_pandas()
     rhs = " + ".join(regressors)
     try:
-        fit = pf.fepois(
+        return pf.fepois(
             f"revenue ~ {rhs} | contact_id + stratum_period",
             data=data,
             vcov={"CRV1": "contact_id"},
@@ -384,12 +493,16 @@ def _fit(panel: pl.DataFrame, regressors: list[str]) -> tuple[dict[str, float], 
         )
     except ValueError:
         # small samples: stratum-by-month effects may not converge; month effects alone
-        fit = pf.fepois(
+        return pf.fepois(
             f"revenue ~ {rhs} | contact_id + period",
             data=data,
             vcov={"CRV1": "contact_id"},
             **LEAN_FIT,
         )
+
+
+def _fit(panel: pl.DataFrame, regressors: list[str]) -> tuple[dict[str, float], np.ndarray]:
+    fit = _fit_model(panel, regressors)
     coef = fit.coef()
     names = list(coef.index)
     full = np.asarray(fit._vcov)
@@ -437,6 +550,8 @@ def empty_result(reason: str) -> RoiResult:
                 "covered_engaged_customers": pl.Int64,
                 "control_customers": pl.Int64,
                 **effects,
+                "pretrend_p_value": pl.Float64,
+                "pretrend_ok": pl.Boolean,
                 **meta,
             },
         ),

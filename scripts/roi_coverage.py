@@ -51,6 +51,7 @@ def main() -> int:
     parser.add_argument("--world", choices=sorted(WORLDS), default="default")
     args = parser.parse_args()
     rows: dict[str, list[tuple[float, float, float, float]]] = {p: [] for p in PLATFORMS}
+    pretrend_failed: dict[str, list[bool]] = {p: [] for p in PLATFORMS}
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
@@ -72,9 +73,13 @@ def main() -> int:
                 )
             )
             line.append(f"{p} {e['incremental_revenue']:.0f} vs {t:.0f}")
+            if e.get("pretrend_ok") is not None:
+                pretrend_failed[p].append(not e["pretrend_ok"])
         print(f"seed {seed} ({time.perf_counter() - started:.0f}s): " + "; ".join(line), flush=True)
     print(f"\nworld {args.world}, scale {args.scale}, {len(rows['all'])} seeds")
-    print("platform   covered  mean_z  mean_rel_error")
+    print(
+        "platform   covered  zero_in  mean_z  median_bias/median_width  mean_rel_error  pretrend_failed"
+    )
     for p, r in rows.items():
         a = np.array(r)
         if not len(a):
@@ -82,9 +87,16 @@ def main() -> int:
         truth, est, low, high = a.T
         sd = (high - low) / (2 * 1.6448536)
         covered = ((low <= truth) & (truth <= high)).mean()
+        zero_in = ((low <= 0) & (high >= 0)).mean()
         z = ((est - truth) / sd).mean()
+        bias_width = np.median(est - truth) / np.median(high - low)
         rel = np.where(truth != 0, np.abs(est - truth) / np.maximum(np.abs(truth), 1), np.nan)
-        print(f"{p:10} {covered:7.0%}  {z:6.2f}  {np.nanmean(rel):14.0%}")
+        failed = pretrend_failed[p]
+        pre = f"{sum(failed)}/{len(failed)}" if failed else "-"
+        print(
+            f"{p:10} {covered:7.0%}  {zero_in:7.0%}  {z:6.2f}  {bias_width:24.2f}"
+            f"  {np.nanmean(rel):14.0%}  {pre:>15}"
+        )
     return 0
 
 

@@ -1,6 +1,7 @@
 """The ROI estimator on simulated panels with a planted effect: value selection into
 engagement, multiplicative seasonality, lapsing customers, staggered engagement."""
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import numpy as np
@@ -152,3 +153,220 @@ def test_results_have_exactly_the_columns_and_types_dbt_declares(estimated):
         frame = getattr(result, part)
         expected = {c: POLARS_OF[t] for c, t in declared[name].items()}
         assert dict(frame.schema) == expected, name
+
+
+def simulate_engagement_lapse(seed: int, n: int = 20_000, months: int = 24, hazard: float = 0.1):
+    """Engaging costs customers later: from the month after engaging, an engaged
+    customer lapses with `hazard` a month (as after an unanswered complaint), so the
+    loss grows with time since engagement. Returns the inputs and the true incremental
+    revenue (minus the orders the lapse prevented) of the covered engaged contacts."""
+    rng = np.random.default_rng(seed)
+    value = rng.lognormal(0, 0.8, n)
+    engaged = rng.random(n) < 1 / (1 + np.exp(-(-0.4 + 1.3 * np.log(value))))
+    e = np.where(engaged, rng.integers(0, months, n), 10**6)
+    t = np.arange(months)
+    season = SEASON[(t + 10) % 12]
+    # 40 % become customers during the window: their history before engaging is short
+    created = np.where(rng.random(n) < 0.4, rng.integers(0, months, n), -24)
+    lapse_cf = np.maximum(created, 0) + rng.geometric(0.02, n) - 1
+    lapse_caused = np.where(engaged, e + rng.geometric(hazard, n), 10**6)
+    alive_cf = (t[None, :] < lapse_cf[:, None]) & (t[None, :] >= created[:, None])
+    alive = alive_cf & (t[None, :] < lapse_caused[:, None])
+    n_cf = rng.poisson(0.11 * value[:, None] * season[None, :] * alive_cf)
+    revenue = (n_cf * alive * 80.0).ravel()
+    periods = [date(2024 + (10 + k) // 12, (10 + k) % 12 + 1, 1) for k in range(months)]
+    ids = np.array([f"C{i:05d}" for i in range(n)])
+    panel = pl.DataFrame(
+        {
+            "contact_id": np.repeat(ids, months),
+            "period": periods * n,
+            "revenue": revenue,
+            "gross_margin": revenue * 0.4,
+            "since": (t[None, :] >= created[:, None]).ravel(),
+        }
+    )
+    panel = panel.filter(pl.col("since")).drop("since")  # a contact's months from creation
+    engagements = pl.DataFrame(
+        {
+            "contact_id": ids[engaged],
+            "engaged_period": [periods[k] for k in e[engaged]],
+            "platform": "twitter",
+            "campaign_id": pl.Series([None] * int(engaged.sum()), dtype=pl.String),
+        }
+    )
+    contacts = pl.DataFrame(
+        {
+            "contact_id": ids,
+            "created_at": [
+                datetime(p.year, p.month, 1)
+                for p in np.array([*periods, date(2022, 11, 1)])[
+                    np.where(created >= 0, created, -1)
+                ]
+            ],
+            "country": "FR",
+            "segment": "consumer",
+        }
+    )
+    covered = engaged & (e >= 6) & (created < e)
+    lost = (n_cf * (alive_cf & ~alive) * 80.0 * covered[:, None]).sum()
+    return RoiInputs(panel, engagements, contacts, periods[0], periods[-1]), -float(lost)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_a_loss_that_grows_after_engaging_is_measured_in_full(seed):
+    """Effects by months since engagement follow a loss that grows after engaging."""
+    inputs, truth = simulate_engagement_lapse(seed)
+    s = estimate(inputs).summary.filter(pl.col("platform") == "all").row(0, named=True)
+    low, high = s["incremental_revenue_low"], s["incremental_revenue_high"]
+    assert within_99(truth, low, high), (truth, s["incremental_revenue"], low, high)
+    assert abs(s["incremental_revenue"] - truth) <= 0.15 * abs(truth)
+
+
+def test_contacts_who_engaged_before_being_customers_are_not_covered():
+    inputs, _ = simulate(6, {"twitter": 0.3})
+    late = inputs.engagements["contact_id"][:200]
+    contacts = inputs.contacts.with_columns(
+        pl.when(pl.col("contact_id").is_in(late.implode()))
+        .then(pl.lit(datetime(2026, 10, 1)))
+        .otherwise(pl.col("created_at"))
+        .alias("created_at")
+    )
+    before = estimate(inputs).summary.filter(pl.col("platform") == "all")
+    after = estimate(replace(inputs, contacts=contacts)).summary.filter(pl.col("platform") == "all")
+    gone = inputs.engagements.filter(
+        pl.col("contact_id").is_in(late.implode()) & (pl.col("engaged_period") >= date(2025, 5, 1))
+    ).height
+    assert gone > 0
+    assert (
+        after["covered_engaged_customers"].item()
+        == before["covered_engaged_customers"].item() - gone
+    )
+
+
+def test_pretrend_placebo_flags_revenue_that_moves_before_engaging():
+    """Leads of engagement are tested per platform: revenue that rises in the three
+    months before engaging (say, customers engage because they are buying more) fails
+    the test; the clean world passes it."""
+    clean, _ = simulate(7, {"twitter": 0.3, "facebook": 0.0}, n=8000)
+    s = {r["platform"]: r for r in estimate(clean).summary.iter_rows(named=True)}
+    assert all(s[p]["pretrend_ok"] for p in ("twitter", "facebook", "all"))
+    assert all(0 <= s[p]["pretrend_p_value"] <= 1 for p in s)
+    e = clean.engagements.select("contact_id", "engaged_period", "platform")
+    anticipated = (
+        clean.panel.join(e, on="contact_id", how="left")
+        .with_columns(
+            pl.when(
+                (pl.col("platform") == "twitter")
+                & (pl.col("period") < pl.col("engaged_period"))
+                & (pl.col("period") >= pl.col("engaged_period").dt.offset_by("-3mo"))
+            )
+            .then(pl.col("revenue") * 1.6)
+            .otherwise(pl.col("revenue"))
+            .alias("revenue")
+        )
+        .select(clean.panel.columns)
+    )
+    s = {
+        r["platform"]: r
+        for r in estimate(replace(clean, panel=anticipated)).summary.iter_rows(named=True)
+    }
+    assert s["twitter"]["pretrend_ok"] is False
+    assert s["twitter"]["pretrend_p_value"] < 0.01
+    assert s["all"]["pretrend_ok"] is False
+
+
+def _generated_inputs(seed: int, scale: float, restore_lost: bool):
+    """The estimator's inputs straight from a generated world (as the pipeline builds
+    them: linked contacts with orders, months from creation, first inbound activity),
+    with the orders unanswered complaints cost restored when `restore_lost`."""
+    from trustcap.demo.world import WorldConfig, generate
+
+    world = generate(
+        WorldConfig(
+            seed=seed, scale=scale, uplift={"twitter": 0.0, "instagram": 0.0, "facebook": 0.0}
+        )
+    )
+    truth = world.truth_tables["contacts"]
+    orders = world.truth_tables["orders"].filter(
+        (pl.col("status") == "completed") & pl.col("contact_id").is_not_null()
+    )
+    if not restore_lost:
+        orders = orders.filter(~pl.col("is_lost_to_complaint"))
+    monthly = (
+        orders.with_columns(pl.col("ordered_at").dt.truncate("1mo").cast(pl.Date).alias("period"))
+        .group_by("contact_id", "period")
+        .agg(pl.col("revenue_eur").sum().alias("revenue"))
+        .with_columns(gross_margin=pl.col("revenue") * 0.35)
+    )
+    start = world.config.start
+    months = pl.date_range(start, date(2026, 10, 1), "1mo", eager=True).alias("period").to_frame()
+    contacts = world.tables["crm/contacts"].select("contact_id", "created_at", "country", "segment")
+    # buyers among linked contacts, as load_inputs; the landed orders decide who is in
+    landed = world.truth_tables["orders"].filter(
+        (pl.col("status") == "completed") & ~pl.col("is_lost_to_complaint")
+    )
+    linked = truth.filter(pl.col("is_linked"))["contact_id"]
+    buyers = landed.filter(pl.col("contact_id").is_in(linked.implode()))["contact_id"].unique()
+    panel = (
+        contacts.filter(pl.col("contact_id").is_in(buyers.implode()))
+        .join(months, how="cross")
+        .filter(pl.col("period") >= pl.col("created_at").dt.truncate("1mo").cast(pl.Date))
+        .select("contact_id", "period")
+        .join(monthly, on=["contact_id", "period"], how="left")
+        .with_columns(pl.col("revenue", "gross_margin").fill_null(0.0))
+    )
+    engagements = truth.filter(pl.col("engaged_at").is_not_null()).select(
+        "contact_id",
+        pl.col("engaged_at").dt.truncate("1mo").cast(pl.Date).alias("engaged_period"),
+        pl.col("engaged_platform").alias("platform"),
+        pl.lit(None, pl.String).alias("campaign_id"),
+    )
+    # who engaged before being a customer is not covered (tested above): left out
+    # here, so that the test is about the effect's dynamics alone
+    no_history = (
+        engagements.join(contacts, on="contact_id")
+        .filter(pl.col("created_at").dt.truncate("1mo").cast(pl.Date) >= pl.col("engaged_period"))[
+            "contact_id"
+        ]
+        .implode()
+    )
+    panel = panel.filter(~pl.col("contact_id").is_in(no_history))
+    engagements = engagements.filter(~pl.col("contact_id").is_in(no_history))
+    inputs = RoiInputs(panel, engagements, contacts, start, date(2026, 10, 1))
+    return world, inputs
+
+
+def test_the_orders_unanswered_complaints_cost_are_measured_in_full():
+    """Issue 18 (ROI biased upward): in generated worlds with no uplift, the estimate
+    moves by the orders that unanswered complaints cost the covered contacts when they
+    are removed from the data. The loss grows with time since engaging (customers
+    lapse months after the complaint). The former estimator, one multiplier per cohort
+    for all its post months, moved by about 84 % of it on dev seeds 100-111 (scale 1;
+    75 % on the four seeds here): the contact effects absorbed part of the late
+    decline; event-time effects, 99 % (90 % here)."""
+    moved, planted = 0.0, 0.0
+    for seed in (100, 101, 102, 103):
+        world, factual = _generated_inputs(seed, 1.0, restore_lost=False)
+        _, restored = _generated_inputs(seed, 1.0, restore_lost=True)
+        est = estimate(factual).summary.filter(pl.col("platform") == "all")
+        cf = estimate(restored).summary.filter(pl.col("platform") == "all")
+        moved += est["incremental_revenue"].item() - cf["incremental_revenue"].item()
+        start = datetime(2025, 5, 1)
+        created = world.tables["crm/contacts"].select("contact_id", "created_at")
+        covered = (
+            world.truth_tables["contacts"]
+            .filter(pl.col("engaged_at") >= start)
+            .join(created, on="contact_id")
+            .filter(
+                pl.col("created_at").dt.truncate("1mo") < pl.col("engaged_at").dt.truncate("1mo")
+            )
+        )
+        lost = (
+            world.truth_tables["orders"]
+            .filter(pl.col("is_lost_to_complaint") & (pl.col("status") == "completed"))
+            .join(covered, on="contact_id")
+            .filter(pl.col("ordered_at") >= pl.col("engaged_at"))
+        )
+        planted -= lost["revenue_eur"].sum()
+    assert planted < 0
+    assert 0.85 <= moved / planted <= 1.15, (moved, planted)

@@ -115,6 +115,8 @@ final as (
         effects.control_customers,
         coalesce(unresolved_scoped.engaging_accounts, 0) as engaging_accounts,
         unresolved_scoped.unresolved_engaging_account_share,
+        effects.pretrend_p_value,
+        effects.pretrend_ok,
         coalesce(effects.method, 'not estimated: no identified cohort') as method
     from platforms
     cross join estimate_window

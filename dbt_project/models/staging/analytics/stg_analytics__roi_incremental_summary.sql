@@ -15,6 +15,8 @@ renamed as (
         cast(incremental_margin as double) as incremental_margin,
         cast(incremental_margin_low as double) as incremental_margin_low,
         cast(incremental_margin_high as double) as incremental_margin_high,
+        cast(pretrend_p_value as double) as pretrend_p_value,
+        cast(pretrend_ok as boolean) as pretrend_ok,
         cast(method as string) as method,
         cast(window_start as date) as window_start,
         cast(window_end as date) as window_end
