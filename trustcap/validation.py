@@ -35,7 +35,12 @@ def roi_truth(truth_dir: Path, window_start, window_end) -> dict[str, dict[str, 
     orders = pl.read_parquet(truth_dir / "orders.parquet")
     start = datetime.combine(window_start, datetime.min.time())
     end = datetime.combine(window_end, datetime.max.time().replace(microsecond=0))
-    covered = contacts.filter(pl.col("engaged_at").is_between(start, end))
+    # covered: engaged in the window, and a customer (CRM creation month) before the
+    # month of engaging, as the estimator defines it (analytics/roi.py)
+    covered = contacts.filter(
+        pl.col("engaged_at").is_between(start, end),
+        pl.col("created_at").dt.truncate("1mo") < pl.col("engaged_at").dt.truncate("1mo"),
+    )
     joined = (
         orders.filter(pl.col("status") == "completed")
         .join(covered, on="contact_id")
@@ -112,6 +117,7 @@ def evaluate(published: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
                     "low": e["incremental_revenue_low"],
                     "high": e["incremental_revenue_high"],
                     "naive": e.get("naive_revenue"),
+                    "pretrend_ok": e.get("pretrend_ok"),
                 }
             record["roi"] = roi
 
@@ -226,6 +232,11 @@ def criteria(records: list[dict]) -> dict[str, dict]:
             [c["low"] <= c["truth"] <= c["high"] for c in cells],
             "80-97 %",
         )
+    rate(
+        "roi: pre-trend test passes, every platform of the world (a 5 % test)",
+        [all(c.get("pretrend_ok") is not False for c in w.values()) for w in roi],
+        "about 80-95 % (4 tests a world)",
+    )
     zero = [c for w in roi for p, c in w.items() if p != "all" and c["uplift"] == 0.0]
     rate(
         "roi: zero-uplift platform's interval contains 0",

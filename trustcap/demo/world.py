@@ -1393,6 +1393,7 @@ def _truth(cfg, tables, p: _Parts):
             "has_social_account": p.has_social,
             "satisfaction": np.round(p.satisfaction, 4),
             "lapse_month": p.lapse_month,
+            "created_at": _ts(p.created_us),
         }
     )
     truth_contacts = truth_contacts.join(engaged_at, on="contact_id", how="left")
