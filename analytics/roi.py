@@ -359,8 +359,30 @@ def _event_bin() -> pl.Expr:
     return expr
 
 
+def _pool_thin_units(panel: pl.DataFrame) -> pl.DataFrame:
+    """A unit whose event-time bins are not all well filled gets one effect for all its
+    post months, as before event bins: a bin of a few contacts, or of few buyers, has
+    an ill-determined effect (all-zero revenue separates, b -> -inf) that explodes
+    through the multiplicative back-transform (seen at 4,000 contacts: -5e8)."""
+    post = panel.filter(pl.col("is_post"))
+    bins = post.group_by("unit", "event_bin").agg(
+        pl.col("contact_id").n_unique().alias("contacts"),
+        pl.col("contact_id").filter(pl.col("revenue") > 0).n_unique().alias("buyers"),
+    )
+    thin = bins.filter(
+        (pl.col("contacts") < MIN_GROUP_CONTACTS) | (pl.col("buyers") < MIN_GROUP_CONTACTS // 2)
+    )["unit"].unique()
+    return panel.with_columns(
+        pl.when(pl.col("unit").is_in(thin.implode()))
+        .then(pl.lit("pooled"))
+        .otherwise(pl.col("event_bin"))
+        .alias("event_bin")
+    )
+
+
 def _fit_groups(panel: pl.DataFrame) -> _GroupFit:
     """One effect per treatment unit (platform x cohort, or campaign) and event-time bin."""
+    panel = _pool_thin_units(panel)
     panel = panel.with_columns(
         pl.when(pl.col("is_post"))
         .then(pl.concat_str([pl.col("unit"), pl.col("event_bin")], separator="@"))
@@ -397,6 +419,7 @@ def _pretrend(panel: pl.DataFrame) -> dict[str, dict]:
     joint Wald test (chi2, contact-clustered) that a platform's leads are 0 gives its
     p-value; "all" tests every lead. Returns {} when the test cannot be run.
     """
+    panel = _pool_thin_units(panel)
     platforms = sorted(panel["platform"].drop_nulls().unique().to_list())
     before = pl.col("e") - pl.col("t")
     leads = {

@@ -370,3 +370,33 @@ def test_the_orders_unanswered_complaints_cost_are_measured_in_full():
         planted -= lost["revenue_eur"].sum()
     assert planted < 0
     assert 0.85 <= moved / planted <= 1.15, (moved, planted)
+
+
+def test_thin_event_time_bins_pool_their_unit():
+    """A unit with a bin of a few contacts (or few buyers) gets one effect for all its
+    post months; a well-filled unit keeps its event-time bins (issue 18: a bin of a
+    handful of contacts exploded to -5e8 through the back-transform)."""
+    from analytics.roi import _pool_thin_units
+
+    rows = []
+    for unit, sizes in (("full", {"m01": 30, "m04": 30}), ("thin", {"m01": 30, "m04": 3})):
+        for event_bin, n in sizes.items():
+            for i in range(n):
+                rows.append(
+                    {
+                        "unit": unit,
+                        "event_bin": event_bin,
+                        "is_post": True,
+                        "contact_id": f"{unit}{event_bin}{i}",
+                        "revenue": 10.0,
+                    }
+                )
+    pooled = _pool_thin_units(pl.DataFrame(rows))
+    bins = pooled.group_by("unit").agg(pl.col("event_bin").unique().sort())
+    by_unit = {r["unit"]: r["event_bin"] for r in bins.iter_rows(named=True)}
+    assert by_unit == {"full": ["m01", "m04"], "thin": ["pooled"]}
+    # few buyers pool too, however many contacts
+    no_buyers = pl.DataFrame(rows).with_columns(
+        pl.when(pl.col("unit") == "full").then(0.0).otherwise(pl.col("revenue")).alias("revenue")
+    )
+    assert set(_pool_thin_units(no_buyers)["event_bin"].unique()) == {"pooled"}
