@@ -21,29 +21,8 @@ orders as (
 ),
 
 -- incidents: runs of crisis days; a single quiet day inside a run does not split it
-crisis_days as (
-    select
-        platform,
-        date,
-        case
-            when
-                lag(date) over (partition by platform order by date)
-                >= {{ dbt.dateadd('day', -2, 'date') }}
-                then 0
-            else 1
-        end as starts_incident
-    from daily
-    where is_crisis_day
-),
-
 numbered as (
-    select
-        platform,
-        date,
-        sum(starts_incident) over (
-            partition by platform order by date rows between unbounded preceding and current row
-        ) as incident_no
-    from crisis_days
+    {{ numbered_day_runs('daily', 'is_crisis_day') }}
 ),
 
 incidents as (
@@ -53,7 +32,7 @@ incidents as (
         min(date) as started_on,
         max(date) as ended_on
     from numbered
-    group by platform, incident_no
+    group by platform, run_no
 ),
 
 incident_days as (

@@ -5,29 +5,8 @@ daily as (
 ),
 
 -- runs of level-shift days, as crisis_events forms incidents from crisis days
-shift_days as (
-    select
-        platform,
-        date,
-        case
-            when
-                lag(date) over (partition by platform order by date)
-                >= {{ dbt.dateadd('day', -2, 'date') }}
-                then 0
-            else 1
-        end as starts_shift
-    from daily
-    where is_level_shift_day
-),
-
 numbered as (
-    select
-        platform,
-        date,
-        sum(starts_shift) over (
-            partition by platform order by date rows between unbounded preceding and current row
-        ) as shift_no
-    from shift_days
+    {{ numbered_day_runs('daily', 'is_level_shift_day') }}
 ),
 
 shifts as (
@@ -36,7 +15,7 @@ shifts as (
         min(date) as shifted_on,
         max(date) as last_alarm_on
     from numbered
-    group by platform, shift_no
+    group by platform, run_no
 ),
 
 joined as (
