@@ -380,25 +380,28 @@ def _pool_thin_units(panel: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _fit_groups(panel: pl.DataFrame) -> _GroupFit:
-    """One effect per treatment unit (platform x cohort, or campaign) and event-time bin."""
-    panel = _pool_thin_units(panel)
-    panel = panel.with_columns(
+def _with_post_dummies(panel: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The panel with its treatment groups (unit @ event-time bin, thin units pooled)
+    and one 0/1 column per group in the post months; {group: column name}."""
+    panel = _pool_thin_units(panel).with_columns(
         pl.when(pl.col("is_post"))
         .then(pl.concat_str([pl.col("unit"), pl.col("event_bin")], separator="@"))
         .alias("group")
     )
     groups = sorted(panel["group"].drop_nulls().unique().to_list())
     names = {g: f"d{i}" for i, g in enumerate(groups)}
-    panel = panel.with_columns(
+    return panel.with_columns(
         [
-            (pl.col("is_post") & (pl.col("group") == g))
-            .fill_null(False)
-            .cast(pl.Int8)
-            .alias(names[g])
-            for g in groups
+            (pl.col("is_post") & (pl.col("group") == g)).fill_null(False).cast(pl.Int8).alias(n)
+            for g, n in names.items()
         ]
-    )
+    ), names
+
+
+def _fit_groups(panel: pl.DataFrame) -> _GroupFit:
+    """One effect per treatment unit (platform x cohort, or campaign) and event-time bin."""
+    panel, names = _with_post_dummies(panel)
+    groups = list(names)
     coef, vcov = _fit(panel, [names[g] for g in groups])
     cells = (
         panel.filter(pl.col("is_post"))
@@ -419,7 +422,7 @@ def _pretrend(panel: pl.DataFrame) -> dict[str, dict]:
     joint Wald test (chi2, contact-clustered) that a platform's leads are 0 gives its
     p-value; "all" tests every lead. Returns {} when the test cannot be run.
     """
-    panel = _pool_thin_units(panel)
+    panel, post = _with_post_dummies(panel)
     platforms = sorted(panel["platform"].drop_nulls().unique().to_list())
     before = pl.col("e") - pl.col("t")
     leads = {
@@ -431,18 +434,7 @@ def _pretrend(panel: pl.DataFrame) -> dict[str, dict]:
         for j, (lo, hi) in enumerate(LEAD_BINS)
     }
     panel = panel.with_columns(
-        pl.when(pl.col("is_post"))
-        .then(pl.concat_str([pl.col("unit"), pl.col("event_bin")], separator="@"))
-        .alias("group"),
-        *[cond.fill_null(False).cast(pl.Int8).alias(name) for name, (_, cond) in leads.items()],
-    )
-    groups = sorted(panel["group"].drop_nulls().unique().to_list())
-    post = {g: f"d{i}" for i, g in enumerate(groups)}
-    panel = panel.with_columns(
-        [
-            (pl.col("group") == g).fill_null(False).cast(pl.Int8).alias(name)
-            for g, name in post.items()
-        ]
+        [cond.fill_null(False).cast(pl.Int8).alias(name) for name, (_, cond) in leads.items()]
     )
     # a lead with no contact-month (a platform whose cohorts all engaged early) is no test
     present = [name for name in leads if panel[name].sum() > 0]

@@ -28,11 +28,11 @@ PLATFORMS = ("twitter", "instagram", "facebook")
 # ------------------------------------------------------------------ truth per analytic
 
 
-def roi_truth(truth_dir: Path, window_start, window_end) -> dict[str, dict[str, float]]:
+def roi_truth(
+    contacts: pl.DataFrame, orders: pl.DataFrame, window_start, window_end
+) -> dict[str, dict[str, float]]:
     """Incremental revenue of the covered cohorts (engaged in [window_start, window_end]),
-    orders from their engagement start, per platform and 'all'."""
-    contacts = pl.read_parquet(truth_dir / "contacts.parquet")
-    orders = pl.read_parquet(truth_dir / "orders.parquet")
+    orders from their engagement start, per platform and 'all' (truth contacts, orders)."""
     start = datetime.combine(window_start, datetime.min.time())
     end = datetime.combine(window_end, datetime.max.time().replace(microsecond=0))
     # covered: engaged in the window, and a customer (CRM creation month) before the
@@ -86,6 +86,7 @@ def evaluate(published: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
     config = truth["config"]
     sources = config.get("sources", "all")
     contacts = pl.read_parquet(truth_dir / "contacts.parquet")
+    orders = pl.read_parquet(truth_dir / "orders.parquet")
     record: dict = {"seed": config["seed"], "sources": sources}
 
     def mart(sql: str) -> pl.DataFrame:
@@ -104,7 +105,9 @@ def evaluate(published: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
             for r in mart("select * from marts.community_roi_summary").iter_rows(named=True)
         }
         if "all" in est and est["all"]["window_start"] is not None:
-            planted = roi_truth(truth_dir, est["all"]["window_start"], est["all"]["window_end"])
+            planted = roi_truth(
+                contacts, orders, est["all"]["window_start"], est["all"]["window_end"]
+            )
             roi = {}
             for platform in (*PLATFORMS, "all"):
                 e = est.get(platform)
@@ -136,7 +139,7 @@ def evaluate(published: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
         predicted = set(trust.filter(pl.col("is_silent_satisfied"))["contact_id"].to_list())
         record["silent_satisfied"] = _scores(predicted, planted)
         record["silent_satisfied_baseline"] = _scores(
-            recency_frequency_survey(trust, truth_dir), planted
+            recency_frequency_survey(trust, orders), planted
         )
 
     # ---------------------------------------------------------------- crises
@@ -186,13 +189,11 @@ def evaluate(published: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
     return record
 
 
-def recency_frequency_survey(trust: pl.DataFrame, truth_dir: Path) -> set[str]:
+def recency_frequency_survey(trust: pl.DataFrame, orders: pl.DataFrame) -> set[str]:
     """The plain rule silent satisfied must beat: offline contacts who bought recently
     (last completed order in the last 90 days), often (completed orders at least the
     buyers' 75th percentile) and answered surveys well (average at least 0.8)."""
-    orders = pl.read_parquet(truth_dir / "orders.parquet").filter(
-        pl.col("status") == "completed", ~pl.col("is_lost_to_complaint")
-    )
+    orders = orders.filter(pl.col("status") == "completed", ~pl.col("is_lost_to_complaint"))
     last_day = orders["ordered_at"].max()
     recent = set(
         orders.group_by("contact_id")
