@@ -1,10 +1,13 @@
 """The whole job, in-process, on a generated world with a known truth."""
 
+import json
+import os
 import shutil
 import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -280,3 +283,43 @@ def test_a_landing_folder_with_only_some_entities_runs_and_explains_empty_marts(
 
     # the same landing files as the full run's, whatever other tests dropped there
     assert order_count(pw) == order_count(ran) > 0
+
+
+def test_the_dbt_unit_tests_of_the_formulas_pass(ran, tmp_path):
+    """Runs exclude dbt's unit tests (orchestration/assets/dbt.py): they test the SQL,
+    not the day's data, so they run here, each one, against a copy of a built warehouse."""
+    project = Path(__file__).resolve().parents[2] / "dbt_project"
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    shutil.copy2(ran.settings.warehouse_path, warehouse / "warehouse.duckdb")
+    settings = ran.settings
+    env = {**os.environ, **settings.dbt_env(), "TC_WAREHOUSE_DIR": str(warehouse)}
+    target = tmp_path / "target"
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "test",
+            "--select",
+            "test_type:unit",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(target),
+            "--vars",
+            json.dumps(settings.dbt_vars()),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=project,
+    )
+    print(done.stdout[-3000:])
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    manifest = json.loads((target / "manifest.json").read_text())
+    defined = len(manifest["unit_tests"])
+    assert defined >= 13
+    # each unit test reports "PASS <model>::<test>" (the hooks report too, without "::")
+    passed = [line for line in done.stdout.splitlines() if " PASS " in line and "::" in line]
+    assert len(passed) == defined
