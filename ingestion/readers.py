@@ -12,9 +12,9 @@ never a pattern. A line longer than MAX_LINE_BYTES is quarantined alone.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gzip
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,19 +80,20 @@ def _check_gzip(path: Path) -> None:
 
 
 def _header_lines(path: Path, compressed: bool) -> Iterator[str]:
-    """The file's first physical lines, decoded, each at most MAX_LINE_BYTES."""
-    with gzip.open(path, "rb") if compressed else path.open("rb") as fh:
-        decoder = codecs.getincrementaldecoder("utf-8-sig")()
-        while line := fh.readline(MAX_LINE_BYTES + 1):
+    """The file's first lines (a line ends at LF, CRLF or CR), decoded, each at most
+    MAX_LINE_BYTES characters."""
+    with gzip.open(path, "rb") if compressed else path.open("rb") as raw:
+        # decoded in chunks: bad bytes further on are the rows' business, not the header's
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+        while line := text.readline(MAX_LINE_BYTES + 1):
             if len(line) > MAX_LINE_BYTES:
                 raise UnreadableFileError(
-                    f"no line break in the first {MAX_LINE_BYTES:,} bytes: the header row is "
-                    "too long (not a CSV file with a header row?)"
+                    f"no line break in the first {MAX_LINE_BYTES:,} bytes: the header row "
+                    "is too long (not a CSV file with a header row?)"
                 )
-            try:
-                yield decoder.decode(line)
-            except UnicodeDecodeError:
-                raise UnreadableFileError("the header row is not valid UTF-8") from None
+            if "\ufffd" in line:
+                raise UnreadableFileError("the header row is not valid UTF-8")
+            yield line
 
 
 def read_csv_header(path: Path, compressed: bool) -> list[str]:
@@ -229,17 +230,17 @@ def read_jsonl(path: Path, compressed: bool) -> ReadResult:
 
 
 def _readable_type(dtype: pl.DataType) -> bool:
-    """A Parquet column type ingestion can type or keep as text (binary, durations and
-    objects it cannot; they were a panic in polars' JSON writer)."""
+    """A Parquet column type ingestion can type or keep as text. Binary, durations and
+    objects it cannot (binary panicked polars' JSON writer: "Writing BinaryView to
+    JSON")."""
     if isinstance(dtype, pl.List | pl.Array):
         return _readable_type(dtype.inner)
     if isinstance(dtype, pl.Struct):
         return all(_readable_type(f.dtype) for f in dtype.fields)
     return (
         dtype.is_numeric()
-        or isinstance(dtype, pl.Datetime)
-        or dtype in (pl.String, pl.Boolean, pl.Date, pl.Time, pl.Null, pl.Categorical)
-        or isinstance(dtype, pl.Enum | pl.Categorical)
+        or isinstance(dtype, pl.Datetime | pl.Enum | pl.Categorical)
+        or dtype in (pl.String, pl.Boolean, pl.Date, pl.Time, pl.Null)
     )
 
 

@@ -496,3 +496,12 @@ def test_the_summary_names_files_left_for_the_next_run(tmp_settings, monkeypatch
     assert "Not read yet: 1 landing file(s) still being written or newer than the last run " in (
         build_summary(s)
     )
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_csv_is_read_with_any_line_ending_and_a_bom(land, newline):
+    landing, paths, drop = land
+    body = "\ufeff" + (HEADER + GOOD + GOOD.replace("o1", "o2")).replace("\n", newline)
+    drop("sales/orders/endings.csv", body)
+    report = ingest_entity(entity("sales/orders"), landing, paths)
+    assert (report.rows_loaded, report.rows_quarantined) == (2, 0)
