@@ -165,11 +165,6 @@ def scan_landing(landing_dir: Path, entity: Entity) -> list[LandingFile]:
     return sorted(files, key=lambda f: (f.stat.st_mtime_ns, f.path.name))
 
 
-def landing_files(landing_dir: Path, entity: Entity) -> list[Path]:
-    """Paths of the entity's files, in load order (see scan_landing)."""
-    return [f.path for f in scan_landing(landing_dir, entity)]
-
-
 def unknown_landing_files(landing_dir: Path) -> list[Path]:
     """Files in the landing root that belong to no contract entity (reported, not loaded)."""
     if not landing_dir.is_dir():
@@ -487,6 +482,8 @@ class _EntityLoader:
 
     def _load(self, f: LandingFile, opened: _OpenedFile) -> None:
         path, stat = f.path, opened.stat
+        if (stat.st_dev, stat.st_ino) != (f.stat.st_dev, f.stat.st_ino):
+            raise _FileChangedError  # replaced (or its link re-pointed) since the scan
         file_hash = opened.sha256()
         if opened.changed():
             raise _FileChangedError

@@ -505,3 +505,29 @@ def test_csv_is_read_with_any_line_ending_and_a_bom(land, newline):
     drop("sales/orders/endings.csv", body)
     report = ingest_entity(entity("sales/orders"), landing, paths)
     assert (report.rows_loaded, report.rows_quarantined) == (2, 0)
+
+
+def test_a_link_re_pointed_outside_between_scan_and_read_is_not_read(land, tmp_path, monkeypatch):
+    import ingestion.load as load
+
+    landing, paths, drop = land
+    secret = tmp_path / "secret.csv"
+    secret.write_text(HEADER + GOOD.replace("o1", "SECRET"))
+    inside = drop("archive/ok.csv", HEADER + GOOD)
+    link = landing / "sales/orders/link.csv"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(inside)
+    real_scan = load.scan_landing
+
+    def scan_then_re_point(landing_dir, qualified_entity):
+        files = real_scan(landing_dir, qualified_entity)
+        link.unlink()
+        link.symlink_to(secret)
+        return files
+
+    monkeypatch.setattr(load, "scan_landing", scan_then_re_point)
+    report = ingest_entity(entity("sales/orders"), landing, paths)
+    assert (report.waiting_files, report.rows_loaded) == (["link.csv"], 0)
+    monkeypatch.undo()
+    report = ingest_entity(entity("sales/orders"), landing, paths)
+    assert (report.files_refused, report.rows_loaded) == (1, 0)
