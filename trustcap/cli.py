@@ -243,6 +243,9 @@ def cmd_retract(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     f = done.file
     names = ", ".join(Path(p).name for p in f.file_paths)
+    if f.retracted:
+        _say(f"{f.entity.qualified} {names} (content {f.file_hash[:12]}) was already retracted.")
+        return 0
     _say(
         f"Retracted {f.entity.qualified} {names} (content {f.file_hash[:12]}): "
         f"{done.raw_rows_removed:,} loaded rows and {done.quarantine_rows_removed:,} "

@@ -65,6 +65,8 @@ def retract_landing_file(settings: Settings, target: str) -> tuple[Retraction, l
     RetractionError or WarehouseBusyError, with nothing changed, when it cannot."""
     paths = StoragePaths(settings.raw_dir, settings.quarantine_dir, settings.ingest_log_dir)
     file = find_ingested(paths, target)
+    if file.retracted:
+        return Retraction(file), []
     # dropped first: a retraction cut short then leaves a full rebuild, never stale rows
     dropped = drop_relations(settings.warehouse_path, incremental_relations())
     return retract(paths, file), dropped

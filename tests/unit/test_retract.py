@@ -117,6 +117,8 @@ def test_trustcap_retract_withdraws_and_answers_in_one_line(tmp_path, capsys):
         assert main(["retract", str(landing / "sales/orders/bad.csv")]) == 0
         out = capsys.readouterr().out
         assert "Retracted sales/orders bad.csv" in out and "1 loaded rows" in out
+        assert main(["retract", str(landing / "sales/orders/bad.csv")]) == 0
+        assert "was already retracted" in capsys.readouterr().out
         assert main(["retract", "sales/orders/none.csv"]) == 2
         err = capsys.readouterr().err
         assert err.startswith("trustcap retract: no ingested file matches") and err.count("\n") == 1
