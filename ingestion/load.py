@@ -159,7 +159,8 @@ def scan_landing(landing_dir: Path, entity: Entity) -> list[LandingFile]:
                 LandingFile(
                     p,
                     p.lstat(),
-                    f"a symbolic link to {target}, outside the landing folder: refused, not read",
+                    f"resolves through a symbolic link to {target}, outside the landing "
+                    "folder: refused, not read",
                 )
             )
     return sorted(files, key=lambda f: (f.stat.st_mtime_ns, f.path.name))
