@@ -28,6 +28,14 @@ COST_CATEGORIES = ("staff", "tooling", "ads", "prizes", "agency", "other")
 
 EXTENSIONS = ("csv.gz", "jsonl.gz", "csv", "jsonl", "parquet")  # longest suffix first
 
+# Bounds on money, so that one typo (1e308) cannot overflow the models: amounts at most
+# 1e12 in their currency, fx rates at most 1e6 (1 unit of the strongest currency in
+# units of the weakest), quantities at most 1e9. A converted amount then stays under
+# 1e18 and the marts' sums (DECIMAL(38, 2), doubles) hold it with room to spare.
+AMOUNT_MAX = 1e12
+RATE_MAX = 1e6
+QUANTITY_MAX = 1e9
+
 
 @dataclass(frozen=True)
 class Column:
@@ -42,6 +50,7 @@ class Column:
     lower_case: bool = False  # values are lower-cased before checking
     upper_case: bool = False
     pattern: str | None = None
+    planned: bool = False  # a date that may lie in the future (a campaign's plan)
 
 
 @dataclass(frozen=True)
@@ -184,7 +193,7 @@ ENTITIES: tuple[Entity, ...] = (
             _c("contact_id", "str", nullable=True),
             _c("ordered_at", "ts"),
             _c("currency", "str", **_currency),
-            _c("amount", "float", minimum=0),
+            _c("amount", "float", minimum=0, maximum=AMOUNT_MAX),
             _c("status", "str", allowed=ORDER_STATUSES, lower_case=True),
             _c("channel", "str", nullable=True, allowed=ORDER_CHANNELS, lower_case=True),
         ),
@@ -196,9 +205,9 @@ ENTITIES: tuple[Entity, ...] = (
             _c("order_id", "str", key=True),
             _c("line_no", "int", key=True),
             _c("sku", "str"),
-            _c("quantity", "int", minimum=0, exclusive_minimum=True),
-            _c("unit_price", "float", minimum=0),
-            _c("unit_cost", "float", nullable=True, minimum=0),
+            _c("quantity", "int", minimum=0, exclusive_minimum=True, maximum=QUANTITY_MAX),
+            _c("unit_price", "float", minimum=0, maximum=AMOUNT_MAX),
+            _c("unit_cost", "float", nullable=True, minimum=0, maximum=AMOUNT_MAX),
         ),
     ),
     Entity(
@@ -208,7 +217,7 @@ ENTITIES: tuple[Entity, ...] = (
             _c("cost_id", "str", key=True),
             _c("incurred_on", "date"),
             _c("category", "str", allowed=COST_CATEGORIES, lower_case=True),
-            _c("amount", "float", minimum=0),
+            _c("amount", "float", minimum=0, maximum=AMOUNT_MAX),
             _c("currency", "str", **_currency),
             _c("platform", "str", nullable=True, **_platform),
             _c("campaign_id", "str", nullable=True),
@@ -222,8 +231,8 @@ ENTITIES: tuple[Entity, ...] = (
             _c("campaign_id", "str", key=True),
             _c("name", "str"),
             _c("platform", "str", nullable=True, **_platform),
-            _c("started_on", "date"),
-            _c("ended_on", "date", nullable=True),
+            _c("started_on", "date", planned=True),
+            _c("ended_on", "date", nullable=True, planned=True),
             _c("objective", "str", nullable=True),
         ),
     ),
@@ -233,7 +242,7 @@ ENTITIES: tuple[Entity, ...] = (
         (
             _c("date", "date", key=True),
             _c("currency", "str", key=True, **_currency),
-            _c("rate_to_reporting", "float", minimum=0, exclusive_minimum=True),
+            _c("rate_to_reporting", "float", minimum=0, exclusive_minimum=True, maximum=RATE_MAX),
         ),
     ),
 )

@@ -12,21 +12,33 @@ Writes go to a temporary name and are renamed into place, and the log is
 written last: a crash leaves at worst a batch that the next run rewrites
 identically. "Last file wins" is resolved downstream (dbt staging) from the
 `_file_mtime` and `_file_name` columns kept on every row.
+
+Landing files are read as files, never as patterns: each is opened once and
+hashed and parsed through that handle (`/dev/fd/<n>`), so a name such as
+`[ab].csv` or `*.csv` is that file only, and what is hashed is what is loaded. A
+symbolic link that leads out of the landing folder is refused (recorded as a
+quarantined file, never read). A file modified less than `settle_seconds` ago is
+watched that long, and one that changes meanwhile (or while it is read) is left
+for the next run.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 
 from ingestion.contract import ENTITIES, Entity, split_extension
 from ingestion.readers import LINE_NO, RAW, UnreadableFileError, read_file
-from ingestion.validate import POLARS_TYPES, MissingColumnsError, validate
+from ingestion.validate import POLARS_TYPES, DateWindow, MissingColumnsError, validate
 
 SCHEMA_FILE = "schema.parquet"
 
@@ -42,7 +54,7 @@ LOG_SCHEMA = {
     "file_size": pl.Int64(),
     "file_mtime": pl.Datetime("us"),
     "file_mtime_ns": pl.Int64(),
-    "status": pl.String(),  # loaded | quarantined | duplicate_content
+    "status": pl.String(),  # loaded | quarantined | duplicate_content | retracted
     "rows_loaded": pl.Int64(),
     "rows_quarantined": pl.Int64(),
     "reason": pl.String(),
@@ -58,6 +70,38 @@ QUARANTINE_SCHEMA = {
     "reason": pl.String(),
     "quarantined_at": pl.Datetime("us"),
 }
+
+
+# the raw content kept for one quarantined line (a 50 MB line keeps its head)
+RAW_KEPT_CHARS = 10_000
+
+
+@dataclass(frozen=True)
+class InputRules:
+    """How landing files are judged beyond the contract's columns; the settings make
+    them (Settings.input_rules). These defaults judge nothing more: no date window,
+    no settle time."""
+
+    date_min: date | None = None
+    date_max: date | None = None
+    settle_seconds: float = 0.0
+
+    @property
+    def window(self) -> DateWindow | None:
+        if self.date_min is None or self.date_max is None:
+            return None
+        return DateWindow(self.date_min, self.date_max)
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    path: Path  # as found under the landing folder
+    stat: os.stat_result  # of what is read (of the link itself when refused)
+    refused: str | None = None  # why it is not read at all
+
+    @property
+    def stat_key(self) -> tuple[str, int, int]:
+        return (self.path.as_posix(), self.stat.st_size, self.stat.st_mtime_ns)
 
 
 @dataclass(frozen=True)
@@ -88,22 +132,38 @@ class IngestReport:
     rows_total: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     new_files: list[str] = field(default_factory=list)
+    files_refused: int = 0  # symbolic links out of the landing folder
+    waiting_files: list[str] = field(default_factory=list)  # still being written
 
 
-def landing_files(landing_dir: Path, entity: Entity) -> list[Path]:
+def scan_landing(landing_dir: Path, entity: Entity) -> list[LandingFile]:
     """Files of one entity, in load order (modification time, then name).
 
-    Dot-files are skipped: they are how writers mark files still being written.
+    Dot-files are skipped: they are how writers mark files still being written. A
+    file that resolves outside the landing folder (a symbolic link, or one under a
+    linked folder) comes back refused, with its link's own stat.
     """
     folder = landing_dir / entity.source / entity.name
     if not folder.is_dir():
         return []
-    files = [
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    ]
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    root = landing_dir.resolve()
+    files = []
+    for p in folder.rglob("*"):
+        if any(part.startswith(".") for part in p.relative_to(folder).parts) or not p.is_file():
+            continue
+        target = p.resolve()
+        if target.is_relative_to(root):
+            files.append(LandingFile(p, p.stat()))
+        else:
+            files.append(
+                LandingFile(
+                    p,
+                    p.lstat(),
+                    f"resolves through a symbolic link to {target}, outside the landing "
+                    "folder: refused, not read",
+                )
+            )
+    return sorted(files, key=lambda f: (f.stat.st_mtime_ns, f.path.name))
 
 
 def unknown_landing_files(landing_dir: Path) -> list[Path]:
@@ -135,6 +195,79 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+_sleep = time.sleep  # tests replace it to write into a file while it settles
+
+
+def _restat(f: LandingFile) -> os.stat_result | None:
+    try:
+        return f.path.lstat() if f.refused else f.path.stat()
+    except FileNotFoundError:
+        return None
+
+
+def _unchanged(a: os.stat_result | None, b: os.stat_result) -> bool:
+    return a is not None and (a.st_size, a.st_mtime_ns) == (b.st_size, b.st_mtime_ns)
+
+
+def settle(
+    files: list[LandingFile], settle_seconds: float
+) -> tuple[list[LandingFile], list[LandingFile]]:
+    """(ready, still being written). A file modified less than `settle_seconds` ago is
+    watched until it is that old (one wait for all, at most `settle_seconds`); if its
+    size or modification time changes meanwhile, it waits for the next run."""
+    if settle_seconds <= 0:
+        return files, []
+    now = time.time()
+    ages = {id(f): now - f.stat.st_mtime_ns / 1e9 for f in files}
+    young = [f for f in files if ages[id(f)] < settle_seconds]  # a future mtime too
+    if not young:
+        return files, []
+    _sleep(max(settle_seconds - max(ages[id(f)], 0.0) for f in young))
+    moving = {id(f) for f in young if not _unchanged(_restat(f), f.stat)}
+    return [f for f in files if id(f) not in moving], [f for f in files if id(f) in moving]
+
+
+class _OpenedFile:
+    """One landing file opened once: hashed and parsed through the same handle, so
+    its name is never read as a pattern and what is hashed is what is parsed."""
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_RDONLY)
+        self.stat = os.fstat(self.fd)
+
+    @property
+    def location(self) -> Path:
+        """A path to the open handle, for readers that take paths (DuckDB, polars)."""
+        return Path(f"/dev/fd/{self.fd}")
+
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        offset = 0
+        while chunk := os.pread(self.fd, 1 << 22, offset):
+            digest.update(chunk)
+            offset += len(chunk)
+        return digest.hexdigest()
+
+    def changed(self) -> bool:
+        """Whether the file was written to since it was opened."""
+        return not _unchanged(os.fstat(self.fd), self.stat)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+@contextmanager
+def entity_lock(paths: StoragePaths, entity: Entity) -> Iterator[None]:
+    """One writer of an entity's storage at a time (ingestion, retraction)."""
+    paths.ingest_log_dir.mkdir(parents=True, exist_ok=True)
+    with (paths.ingest_log_dir / f".{entity.table}.lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def _write_atomic(frame: pl.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
@@ -164,9 +297,25 @@ def _quarantine_frame(
         pl.lit(file_hash).alias("file_hash"),
         pl.lit(file_name).alias("file_name"),
         pl.col(LINE_NO).cast(pl.Int64).alias("line_no"),
-        pl.col(RAW).cast(pl.String).alias("raw"),
+        _kept_raw(pl.col(RAW).cast(pl.String)).alias("raw"),
         pl.col("reason").cast(pl.String),
         pl.lit(now).cast(pl.Datetime("us")).alias("quarantined_at"),
+    )
+
+
+def _kept_raw(raw: pl.Expr) -> pl.Expr:
+    length = raw.str.len_chars()
+    return (
+        pl.when(length > RAW_KEPT_CHARS)
+        .then(
+            pl.concat_str(
+                raw.str.slice(0, RAW_KEPT_CHARS),
+                pl.lit(" … [cut: "),
+                length.cast(pl.String),
+                pl.lit(" characters in all]"),
+            )
+        )
+        .otherwise(raw)
     )
 
 
@@ -198,9 +347,13 @@ def quarantine_counts(paths: StoragePaths) -> dict[str, dict[str, int]]:
     return out
 
 
-def pending_files(landing_dir: Path, paths: StoragePaths) -> list[str]:
-    """Landing files not yet seen by ingestion (by path, size and mtime; no hashing)."""
+def pending_landing_files(
+    landing_dir: Path, paths: StoragePaths, settle_seconds: float = 0.0
+) -> list[LandingFile]:
+    """Landing files not yet seen by ingestion (by path, size and mtime; no hashing),
+    without those modified less than `settle_seconds` ago (still being written)."""
     pending = []
+    now = time.time()
     for entity in ENTITIES:
         log = read_log(paths, entity)
         seen = set(
@@ -211,16 +364,23 @@ def pending_files(landing_dir: Path, paths: StoragePaths) -> list[str]:
                 strict=True,
             )
         )
-        for path in landing_files(landing_dir, entity):
-            stat = path.stat()
-            if (path.as_posix(), stat.st_size, stat.st_mtime_ns) not in seen:
-                pending.append(path.as_posix())
+        pending += [
+            f
+            for f in scan_landing(landing_dir, entity)
+            if f.stat_key not in seen and now - f.stat.st_mtime_ns / 1e9 >= settle_seconds
+        ]
     return pending
 
 
-def ingest_entity(entity: Entity, landing_dir: Path, paths: StoragePaths) -> IngestReport:
+def pending_files(landing_dir: Path, paths: StoragePaths, settle_seconds: float = 0.0) -> list[str]:
+    """Paths of the pending landing files (see pending_landing_files)."""
+    return [f.path.as_posix() for f in pending_landing_files(landing_dir, paths, settle_seconds)]
+
+
+def ingest_entity(
+    entity: Entity, landing_dir: Path, paths: StoragePaths, rules: InputRules | None = None
+) -> IngestReport:
     """Parse the entity's new landing files; return what happened."""
-    report = IngestReport(entity=entity.qualified)
     raw_dir, q_dir = paths.raw(entity), paths.quarantine(entity)
     raw_dir.mkdir(parents=True, exist_ok=True)
     q_dir.mkdir(parents=True, exist_ok=True)
@@ -238,62 +398,131 @@ def ingest_entity(entity: Entity, landing_dir: Path, paths: StoragePaths) -> Ing
     for old in (raw_dir / "_schema.parquet", q_dir / "_schema.parquet"):
         old.unlink(missing_ok=True)
 
-    log = read_log(paths, entity)
-    known_hashes = set(log["file_hash"].to_list())
-    # (path, size, mtime) seen before: reuse its hash instead of reading the file again
-    known_stats = {
-        (r["file_path"], r["file_size"], r["file_mtime_ns"]): r["file_hash"]
-        for r in log.select("file_path", "file_size", "file_mtime_ns", "file_hash").iter_rows(
-            named=True
+    with entity_lock(paths, entity):
+        loader = _EntityLoader(entity, paths, rules or InputRules(), read_log(paths, entity))
+        loader.load(scan_landing(landing_dir, entity))
+        log = loader.log
+        if loader.new_log_rows or not paths.log(entity).exists():
+            log = pl.concat([log, pl.DataFrame(loader.new_log_rows, schema=LOG_SCHEMA)])
+            _write_atomic(log, paths.log(entity))
+    report = loader.report
+    report.rows_total = int(log.filter(pl.col("status") == "loaded")["rows_loaded"].sum() or 0)
+    return report
+
+
+class _FileChangedError(Exception):
+    """The file was written to while it was read: it waits for the next run."""
+
+
+class _EntityLoader:
+    """Loads one entity's landing files that the log has not seen."""
+
+    def __init__(
+        self, entity: Entity, paths: StoragePaths, rules: InputRules, log: pl.DataFrame
+    ) -> None:
+        self.entity, self.rules, self.log = entity, rules, log
+        self.raw_dir, self.q_dir = paths.raw(entity), paths.quarantine(entity)
+        self.report = IngestReport(entity=entity.qualified)
+        self.new_log_rows: list[dict] = []
+        self.known_hashes = set(log["file_hash"].to_list())
+        # (path, size, mtime) seen before: reuse its hash instead of reading the file again
+        self.known_stats = {
+            (r["file_path"], r["file_size"], r["file_mtime_ns"]): r["file_hash"]
+            for r in log.select("file_path", "file_size", "file_mtime_ns", "file_hash").iter_rows(
+                named=True
+            )
+        }
+
+    def load(self, files: list[LandingFile]) -> None:
+        self.report.files_seen = len(files)
+        unseen = []
+        for f in files:
+            if self.known_stats.get(f.stat_key) in self.known_hashes:
+                self.report.files_skipped_known += 1
+            else:
+                unseen.append(f)
+        ready, waiting = settle(unseen, self.rules.settle_seconds)
+        for f in ready:
+            if f.refused:
+                self._refuse(f)
+                continue
+            try:
+                opened = _OpenedFile(f.path)
+            except FileNotFoundError:  # renamed or removed since the scan
+                waiting.append(f)
+                continue
+            try:
+                self._load(f, opened)
+            except _FileChangedError:
+                waiting.append(f)
+            finally:
+                opened.close()
+        self.report.waiting_files = [f.path.name for f in waiting]
+
+    def _refuse(self, f: LandingFile) -> None:
+        # never opened: the id names the link, not content nobody read
+        link_id = hashlib.sha256(f"refused {f.stat_key}".encode()).hexdigest()
+        self.report.files_refused += 1
+        self._quarantine_whole(link_id, f.path, f.stat, f.refused or "", None)
+
+    def _quarantine_whole(
+        self, file_hash: str, path: Path, stat: os.stat_result, reason: str, prefix: str | None
+    ) -> None:
+        whole = pl.DataFrame(
+            {LINE_NO: [None], RAW: [prefix], "reason": [f"whole file: {reason}"]},
+            schema={LINE_NO: pl.Int64, RAW: pl.String, "reason": pl.String},
         )
-    }
-    new_log_rows: list[dict] = []
-    for path in landing_files(landing_dir, entity):
-        report.files_seen += 1
-        stat = path.stat()
+        _write_atomic(
+            _quarantine_frame(self.entity, file_hash, path.name, whole, _now()),
+            self.q_dir / f"{file_hash}.parquet",
+        )
+        self.report.files_quarantined += 1
+        key = f"whole file: {reason}"
+        self.report.quarantine_reasons[key] = self.report.quarantine_reasons.get(key, 0) + 1
+        self.new_log_rows.append(_log_row(file_hash, path, stat, "quarantined", 0, 0, reason))
+
+    def _load(self, f: LandingFile, opened: _OpenedFile) -> None:
+        path, stat = f.path, opened.stat
+        if (stat.st_dev, stat.st_ino) != (f.stat.st_dev, f.stat.st_ino):
+            raise _FileChangedError  # replaced (or its link re-pointed) since the scan
+        file_hash = opened.sha256()
+        if opened.changed():
+            raise _FileChangedError
         stat_key = (path.as_posix(), stat.st_size, stat.st_mtime_ns)
-        file_hash = known_stats.get(stat_key) or file_sha256(path)
-        if file_hash in known_hashes:
-            report.files_skipped_known += 1
-            if stat_key not in known_stats:
-                new_log_rows.append(
+        if file_hash in self.known_hashes:
+            self.report.files_skipped_known += 1
+            if stat_key not in self.known_stats:
+                self.new_log_rows.append(
                     _log_row(
                         file_hash, path, stat, "duplicate_content", 0, 0, "content seen before"
                     )
                 )
-                known_stats[stat_key] = file_hash
-            continue
-        known_hashes.add(file_hash)
-        report.files_new += 1
-        report.new_files.append(path.name)
-        now = _now()
-        mtime = datetime.fromtimestamp(stat.st_mtime_ns / 1e9, UTC).replace(tzinfo=None)
-        q_path = q_dir / f"{file_hash}.parquet"
+                self.known_stats[stat_key] = file_hash
+            return
         split = split_extension(path.name)
         try:
             if split is None:
                 raise UnreadableFileError(
                     "unsupported file extension (expected csv, csv.gz, jsonl, jsonl.gz, parquet)"
                 )
-            result = read_file(path, split[1])
-            if result.rows.height == 0 and result.rejects.height == 0:
-                # empty or header-only: nothing to check, nothing to load
-                new_log_rows.append(_log_row(file_hash, path, stat, "loaded", 0, 0, None))
-                continue
-            checked = validate(entity, result.rows)
+            result = read_file(opened.location, split[1])
+            header = [c for c in result.rows.columns if c not in (LINE_NO, RAW)]
+            # a file of no bytes (or blank JSON lines) is empty; a header is still checked
+            empty = result.rows.height == 0 and result.rejects.height == 0 and not header
+            checked = None if empty else validate(self.entity, result.rows, self.rules.window)
         except (UnreadableFileError, MissingColumnsError) as exc:
-            whole = pl.DataFrame(
-                {LINE_NO: [None], RAW: [_file_prefix(path)], "reason": [f"whole file: {exc}"]},
-                schema={LINE_NO: pl.Int64, RAW: pl.String, "reason": pl.String},
-            )
-            _write_atomic(_quarantine_frame(entity, file_hash, path.name, whole, now), q_path)
-            report.files_quarantined += 1
-            report.quarantine_reasons[f"whole file: {exc}"] = (
-                report.quarantine_reasons.get(f"whole file: {exc}", 0) + 1
-            )
-            new_log_rows.append(_log_row(file_hash, path, stat, "quarantined", 0, 0, str(exc)))
-            continue
-
+            if opened.changed():
+                raise _FileChangedError from None
+            self._count_new(path, file_hash)
+            self._quarantine_whole(file_hash, path, stat, str(exc), _file_prefix(opened.location))
+            return
+        if opened.changed():
+            raise _FileChangedError
+        self._count_new(path, file_hash)
+        if checked is None:
+            self.new_log_rows.append(_log_row(file_hash, path, stat, "loaded", 0, 0, None))
+            return
+        mtime = datetime.fromtimestamp(stat.st_mtime_ns / 1e9, UTC).replace(tzinfo=None)
         good = checked.good.with_columns(
             pl.lit(file_hash).alias("_file_hash"),
             pl.lit(path.name).alias("_file_name"),
@@ -301,22 +530,26 @@ def ingest_entity(entity: Entity, landing_dir: Path, paths: StoragePaths) -> Ing
         )
         bad = pl.concat([result.rejects, checked.bad]).sort(LINE_NO)
         if good.height:
-            _write_atomic(good, raw_dir / f"{file_hash}.parquet")
+            _write_atomic(good, self.raw_dir / f"{file_hash}.parquet")
         if bad.height:
-            _write_atomic(_quarantine_frame(entity, file_hash, path.name, bad, now), q_path)
+            _write_atomic(
+                _quarantine_frame(self.entity, file_hash, path.name, bad, _now()),
+                self.q_dir / f"{file_hash}.parquet",
+            )
             for reason, n in bad.group_by("reason").len().iter_rows():
-                report.quarantine_reasons[reason] = report.quarantine_reasons.get(reason, 0) + n
-        report.rows_loaded += good.height
-        report.rows_quarantined += bad.height
-        new_log_rows.append(
+                self.report.quarantine_reasons[reason] = (
+                    self.report.quarantine_reasons.get(reason, 0) + n
+                )
+        self.report.rows_loaded += good.height
+        self.report.rows_quarantined += bad.height
+        self.new_log_rows.append(
             _log_row(file_hash, path, stat, "loaded", good.height, bad.height, None)
         )
 
-    if new_log_rows or not paths.log(entity).exists():
-        log = pl.concat([log, pl.DataFrame(new_log_rows, schema=LOG_SCHEMA)])
-        _write_atomic(log, paths.log(entity))
-    report.rows_total = int(log.filter(pl.col("status") == "loaded")["rows_loaded"].sum() or 0)
-    return report
+    def _count_new(self, path: Path, file_hash: str) -> None:
+        self.known_hashes.add(file_hash)
+        self.report.files_new += 1
+        self.report.new_files.append(path.name)
 
 
 def _log_row(

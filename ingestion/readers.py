@@ -5,11 +5,17 @@ rejected lines with line number, raw text and reason, which polars' reader
 cannot); every value comes back as a string so that typing is decided by the
 contract in `validate.py`, never by inference from the first rows. Parquet is
 read by polars with its own types. Nothing here touches the warehouse.
+
+The path a reader gets may be a handle's path (`/dev/fd/<n>`, see load.py): it is
+never a pattern. A line longer than MAX_LINE_BYTES is quarantined alone.
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +25,8 @@ import polars as pl
 
 LINE_NO = "_line_no"
 RAW = "_raw"
+# the longest line (CSV record or JSON line) read; a longer one is quarantined alone
+MAX_LINE_BYTES = 10_000_000
 
 _REJECT_REASONS = {
     "MISSING COLUMNS": "short row (missing columns)",
@@ -71,20 +79,53 @@ def _check_gzip(path: Path) -> None:
         raise UnreadableFileError(f"not a readable gzip file: {exc}") from None
 
 
+def _header_lines(path: Path, compressed: bool) -> Iterator[str]:
+    """The file's first lines (a line ends at LF, CRLF or CR), decoded, each at most
+    MAX_LINE_BYTES characters."""
+    with gzip.open(path, "rb") if compressed else path.open("rb") as raw:
+        # decoded in chunks: bad bytes further on are the rows' business, not the header's
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+        while line := text.readline(MAX_LINE_BYTES + 1):
+            if len(line) > MAX_LINE_BYTES:
+                raise UnreadableFileError(
+                    f"no line break in the first {MAX_LINE_BYTES:,} bytes: the header row "
+                    "is too long (not a CSV file with a header row?)"
+                )
+            if "\ufffd" in line:
+                raise UnreadableFileError("the header row is not valid UTF-8")
+            yield line
+
+
+def read_csv_header(path: Path, compressed: bool) -> list[str]:
+    """Column names of the header row (RFC 4180 quoting), read by Python: DuckDB's
+    sniffer fails a whole file on one over-long line, so its sniffing is not used."""
+    try:
+        names = next(csv.reader(_header_lines(path, compressed), strict=True), [])
+    except csv.Error as exc:
+        raise UnreadableFileError(f"the header row is not valid CSV: {exc}") from None
+    names = [n if n.strip() else f"column{i}" for i, n in enumerate(names)]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise UnreadableFileError(f"the header row repeats column(s): {', '.join(duplicated)}")
+    return names
+
+
 def read_csv(path: Path, compressed: bool) -> ReadResult:
     if compressed:
         _check_gzip(path)
     if path.stat().st_size == 0:
         return ReadResult(pl.DataFrame(schema={LINE_NO: pl.Int64}), _empty_rejects())
+    names = read_csv_header(path, compressed)
+    columns = "{" + ", ".join(f"{_sql_string(n)}: 'VARCHAR'" for n in names) + "}"
     con = duckdb.connect()
     try:
         rel = con.sql(
             f"""select * from read_csv({_sql_string(str(path))},
-                header = true, all_varchar = true,
+                header = true, auto_detect = false, columns = {columns},
                 delim = ',', quote = '"', escape = '"', strict_mode = true,
                 null_padding = false, compression = '{"gzip" if compressed else "none"}',
                 store_rejects = true, rejects_table = 'rejects', rejects_scan = 'reject_scans',
-                max_line_size = 10000000)"""
+                max_line_size = {MAX_LINE_BYTES})"""
         )
         rows = rel.pl()
         rejects = con.sql(
@@ -123,7 +164,7 @@ def read_jsonl(path: Path, compressed: bool) -> ReadResult:
                     delim = '\x1e', quote = '', escape = '', strict_mode = true,
                     null_padding = false, compression = '{"gzip" if compressed else "none"}',
                     store_rejects = true, rejects_table = 'rejects',
-                    rejects_scan = 'reject_scans', max_line_size = 10000000)"""
+                    rejects_scan = 'reject_scans', max_line_size = {MAX_LINE_BYTES})"""
         )
         rejects = con.sql(
             "select line, any_value(csv_line) as raw, string_agg(distinct error_type, ', ') as err "
@@ -188,13 +229,40 @@ def read_jsonl(path: Path, compressed: bool) -> ReadResult:
     return ReadResult(good.with_columns(pl.col(LINE_NO).cast(pl.Int64)), all_rejects)
 
 
+def _readable_type(dtype: pl.DataType) -> bool:
+    """A Parquet column type ingestion can type or keep as text. Binary, durations and
+    objects it cannot (binary panicked polars' JSON writer: "Writing BinaryView to
+    JSON")."""
+    if isinstance(dtype, pl.List | pl.Array):
+        return _readable_type(dtype.inner)
+    if isinstance(dtype, pl.Struct):
+        return all(_readable_type(f.dtype) for f in dtype.fields)
+    return (
+        dtype.is_numeric()
+        or isinstance(dtype, pl.Datetime | pl.Enum | pl.Categorical)
+        or dtype in (pl.String, pl.Boolean, pl.Date, pl.Time, pl.Null)
+    )
+
+
 def read_parquet(path: Path) -> ReadResult:
     try:
-        rows = pl.read_parquet(path)
+        rows = pl.read_parquet(path, glob=False)
     except Exception as exc:  # polars raises several error types for non-parquet bytes
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UnreadableFileError(f"not a readable Parquet file: {first_line}") from None
-    rows = rows.with_columns(pl.int_range(1, rows.height + 1, dtype=pl.Int64).alias(LINE_NO))
+    unreadable = [
+        f"{name} ({dtype})" for name, dtype in rows.schema.items() if not _readable_type(dtype)
+    ]
+    if unreadable:
+        raise UnreadableFileError(
+            f"column type(s) outside the landing contract: {', '.join(unreadable)}; "
+            "convert or drop the column(s)"
+        )
+    rows = rows.with_columns(
+        pl.col(name).cast(pl.String)
+        for name, dtype in rows.schema.items()
+        if isinstance(dtype, pl.Enum | pl.Categorical)
+    ).with_columns(pl.int_range(1, rows.height + 1, dtype=pl.Int64).alias(LINE_NO))
     return ReadResult(rows, _empty_rejects())
 
 

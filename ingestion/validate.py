@@ -8,6 +8,7 @@ typed (timestamps as naive UTC microseconds, which DuckDB and Spark both read).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
@@ -31,6 +32,33 @@ _TIME_THEN_OFFSET = r"(\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(Z|[+-]\d{2}(?::?\d{2
 
 class MissingColumnsError(Exception):
     """Required columns are absent from a file; the file is quarantined whole."""
+
+
+class ColumnTypeError(MissingColumnsError):
+    """A contract column comes (in Parquet) with a type that cannot be read as the
+    contract's; the file is quarantined whole."""
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """Plausible dates (settings TC_PLAUSIBLE_DATE_MIN, ..._MAX_DAYS_AHEAD): a date or
+    timestamp outside [first, last] is a typo (2062, 0001), quarantined with its row."""
+
+    first: date
+    last: date
+
+
+def _type_fits(contract_type: str, dtype: pl.DataType) -> bool:
+    """Whether a typed (Parquet) column can be read as the contract's type."""
+    if dtype in (pl.String, pl.Null):
+        return True
+    if contract_type == "str":
+        return not dtype.is_nested()
+    if contract_type in ("int", "float"):
+        return dtype.is_numeric()
+    if contract_type == "bool":
+        return dtype == pl.Boolean or dtype.is_integer()
+    return isinstance(dtype, pl.Datetime) or dtype == pl.Date  # ts, date
 
 
 @dataclass
@@ -124,9 +152,10 @@ def _parse(col: Column, dtype: pl.DataType, common_ts: bool = False) -> pl.Expr:
     if col.type == "float":
         f = e.cast(pl.Float64, strict=False)
         return pl.when(f.is_finite()).then(f)
-    if col.type == "int" and dtype.is_float():
+    if col.type == "int" and (dtype.is_float() or dtype.is_decimal()):
         # 3.0 is an int; 3.5 is not
-        return pl.when(e == e.round(0)).then(e.cast(pl.Int64, strict=False))
+        f = e.cast(pl.Float64)
+        return pl.when(f == f.round(0)).then(f.cast(pl.Int64, strict=False))
     return e.cast(target, strict=False)
 
 
@@ -138,10 +167,30 @@ def _normalise_case(col: Column, expr: pl.Expr) -> pl.Expr:
     return expr
 
 
-def _problems(col: Column, raw: pl.Expr, parsed: pl.Expr) -> list[pl.Expr]:
+def _outside_window(col: Column, parsed: pl.Expr, window: DateWindow) -> pl.Expr:
+    """The reason a date or timestamp is not plausible (null when it is)."""
+    first: date | datetime = window.first
+    after_last: date | datetime = window.last + timedelta(days=1)
+    if col.type == "ts":
+        first = datetime.combine(window.first, datetime.min.time())
+        after_last = datetime.combine(after_last, datetime.min.time())
+    if col.planned:
+        return pl.when(parsed < pl.lit(first)).then(
+            pl.lit(f"{col.name}: before the plausible dates (from {window.first})")
+        )
+    return pl.when((parsed < pl.lit(first)) | (parsed >= pl.lit(after_last))).then(
+        pl.lit(f"{col.name}: outside the plausible dates {window.first} to {window.last}")
+    )
+
+
+def _problems(
+    col: Column, raw: pl.Expr, parsed: pl.Expr, window: DateWindow | None = None
+) -> list[pl.Expr]:
     """Reason strings (or null) for one column."""
     name = col.name
     out: list[pl.Expr] = []
+    if window is not None and col.type in ("ts", "date"):
+        out.append(_outside_window(col, parsed, window))
     present = raw.is_not_null()
     if col.type != "str":
         out.append(
@@ -186,12 +235,20 @@ def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
     return pl.col(name).cast(pl.String).alias(name)
 
 
-def validate(entity: Entity, frame: pl.DataFrame) -> Validated:
-    """Split `frame` (as read) into typed good rows and quarantined bad rows."""
+def validate(entity: Entity, frame: pl.DataFrame, window: DateWindow | None = None) -> Validated:
+    """Split `frame` (as read) into typed good rows and quarantined bad rows; with a
+    `window`, dates outside it are quarantined too."""
     present = set(frame.columns)
     missing = [c.name for c in entity.columns if not c.nullable and c.name not in present]
     if missing:
         raise MissingColumnsError(f"missing required column(s): {', '.join(missing)}")
+    misfits = [
+        f"{c.name} ({frame.schema[c.name]}, the contract reads {c.type})"
+        for c in entity.columns
+        if c.name in present and not _type_fits(c.type, frame.schema[c.name])
+    ]
+    if misfits:
+        raise ColumnTypeError(f"column type(s) the contract cannot read: {', '.join(misfits)}")
 
     # absent nullable columns are all null
     frame = frame.with_columns(
@@ -223,7 +280,7 @@ def validate(entity: Entity, frame: pl.DataFrame) -> Validated:
         raw = pl.col(c.name)
         if schema[c.name] == pl.String:
             raw = pl.when(raw.str.strip_chars() == "").then(None).otherwise(raw)
-        problem_exprs.extend(_problems(c, raw, pl.col(parsed_name[c.name])))
+        problem_exprs.extend(_problems(c, raw, pl.col(parsed_name[c.name]), window))
     if entity.one_of:
         problem_exprs.append(
             pl.when(

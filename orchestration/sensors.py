@@ -4,7 +4,7 @@ import hashlib
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from ingestion.load import pending_files
+from ingestion.load import pending_landing_files
 from orchestration.assets.ingestion import storage_paths
 from orchestration.jobs import pipeline_job
 from trustcap.settings import Settings
@@ -19,10 +19,18 @@ from trustcap.settings import Settings
 )
 def new_landing_files_sensor(context: SensorEvaluationContext):
     settings = Settings.from_env()
-    pending = pending_files(settings.landing_dir, storage_paths(settings))
+    # files still being written are left for a later tick
+    pending = pending_landing_files(
+        settings.landing_dir, storage_paths(settings), settings.landing_settle_seconds
+    )
     if not pending:
         return SkipReason("no new landing files")
-    fingerprint = hashlib.sha256("\n".join(sorted(pending)).encode()).hexdigest()[:16]
+    # size and mtime included: a file a run left waiting (it changed) asks for a new run
+    fingerprint = hashlib.sha256(
+        "\n".join(
+            sorted(f"{p}|{size}|{mtime}" for p, size, mtime in (f.stat_key for f in pending))
+        ).encode()
+    ).hexdigest()[:16]
     context.log.info(f"{len(pending)} new landing file(s)")
     # the same pending set gives the same run_key, so it starts one run only
     return RunRequest(

@@ -11,6 +11,9 @@ import pytest
 
 from trustcap.settings import Settings
 
+# Tests write landing files and ingest them at once: no settle time (its own tests set it).
+os.environ.setdefault("TC_LANDING_SETTLE_SECONDS", "0")
+
 
 @contextmanager
 def environment(**values: str) -> Iterator[None]:

@@ -231,6 +231,32 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retract(settings: Settings, args: argparse.Namespace) -> int:
+    from ingestion.retract import RetractionError
+    from trustcap.retraction import WarehouseBusyError, retract_landing_file
+
+    ensure_manifest(settings)  # the incremental models are read from the dbt manifest
+    try:
+        done, dropped = retract_landing_file(settings, args.target)
+    except (RetractionError, WarehouseBusyError) as exc:
+        print(f"trustcap retract: {exc}", file=sys.stderr)
+        return 2
+    f = done.file
+    names = ", ".join(Path(p).name for p in f.file_paths)
+    if f.retracted:
+        _say(f"{f.entity.qualified} {names} (content {f.file_hash[:12]}) was already retracted.")
+        return 0
+    _say(
+        f"Retracted {f.entity.qualified} {names} (content {f.file_hash[:12]}): "
+        f"{done.raw_rows_removed:,} loaded rows and {done.quarantine_rows_removed:,} "
+        "quarantined rows withdrawn"
+        + (f"; {len(dropped)} incremental table(s) will be rebuilt whole" if dropped else "")
+        + ".\nThe same content is never loaded again (delete the landing file if you like); "
+        "the next `trustcap run` publishes the marts without it."
+    )
+    return 0
+
+
 def cmd_benchmark(settings: Settings, args: argparse.Namespace) -> int:
     from trustcap.benchmark import report, run_benchmark
 
@@ -284,6 +310,15 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("source", help="the export file or its folder")
     imp.add_argument("--sales", help="olist-funnel: the Olist e-commerce folder (revenue)")
     imp.set_defaults(func=cmd_import)
+    retract = sub.add_parser(
+        "retract",
+        help="withdraw a landing file and every row it loaded (the next run is as if it "
+        "never came)",
+    )
+    retract.add_argument(
+        "target", help="the landing file's path, or its content hash (8+ hex digits)"
+    )
+    retract.set_defaults(func=cmd_retract)
     bench = sub.add_parser(
         "benchmark",
         help="time a full run of a demo world at a scale, then a run after one new day",

@@ -8,12 +8,14 @@ working folder.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -136,6 +138,26 @@ SETTINGS: tuple[Setting, ...] = (
         "(social/accounts is_brand), before a text's sentiment is read; they carry no "
         "opinion. Case-insensitive, whole words.",
     ),
+    # --- landing inputs judged before they are trusted (issue 20) ---------------
+    Setting(
+        "TC_PLAUSIBLE_DATE_MIN",
+        "2000-01-01",
+        "Dates and timestamps before this day (YYYY-MM-DD) are quarantined as typos "
+        "(every dated column of every entity).",
+    ),
+    Setting(
+        "TC_PLAUSIBLE_DATE_MAX_DAYS_AHEAD",
+        "1",
+        "Dates and timestamps more than this many days after the day of ingestion are "
+        "quarantined as typos (campaigns' planned dates excepted).",
+    ),
+    Setting(
+        "TC_LANDING_SETTLE_SECONDS",
+        "5",
+        "A landing file modified less than this many seconds ago is watched that long; "
+        "if it changes meanwhile it is still being written and waits for the next run.",
+    ),
+    # -----------------------------------------------------------------------------
     Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
     Setting(
         "TC_DEMO_SCALE",
@@ -195,6 +217,23 @@ def _int(raw: str, env_name: str, low: int) -> int:
     return value
 
 
+def _day(raw: str, env_name: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"{env_name}={raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _seconds(raw: str, env_name: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{env_name}={raw!r} is not a number of seconds") from None
+    if not math.isfinite(value) or not 0 <= value <= 3600:
+        raise SettingsError(f"{env_name}={raw!r} must be between 0 and 3600 seconds")
+    return value
+
+
 def _terms(raw: str | None) -> tuple[str, ...]:
     """Comma-separated terms, each with its inner spaces collapsed; empty ones dropped."""
     return tuple(dict.fromkeys(" ".join(t.split()) for t in (raw or "").split(",") if t.strip()))
@@ -221,6 +260,10 @@ class Settings:
     engine: str = "duckdb"
     spark_driver_memory: str = "4g"
     brand_terms: tuple[str, ...] = ()
+    # landing inputs judged before they are trusted
+    plausible_date_min: date = date(2000, 1, 1)
+    plausible_date_max_days_ahead: int = 1
+    landing_settle_seconds: float = 5.0
     demo_seed: int = 7
     demo_scale: float = 1.0
     dagster_home: Path = field(default=Path())
@@ -294,9 +337,22 @@ class Settings:
             engine=_choice(get("TC_ENGINE").lower(), "TC_ENGINE", ENGINES),
             spark_driver_memory=spark_memory,
             brand_terms=_terms(env.get("TC_BRAND_TERMS")),
+            **_landing_input_settings(get),
             demo_seed=_int(get("TC_DEMO_SEED"), "TC_DEMO_SEED", 0),
             demo_scale=_float(get("TC_DEMO_SCALE"), "TC_DEMO_SCALE", 0.001, 10_000.0),
             dagster_home=dagster_home,
+        )
+
+    # --- how landing files are judged ------------------------------------
+    def input_rules(self, today: date | None = None):
+        """The landing rules ingestion applies (ingestion.load.InputRules)."""
+        from ingestion.load import InputRules
+
+        today = today or datetime.now(UTC).date()
+        return InputRules(
+            date_min=self.plausible_date_min,
+            date_max=today + timedelta(days=self.plausible_date_max_days_ahead),
+            settle_seconds=self.landing_settle_seconds,
         )
 
     # --- where things live -------------------------------------------------
@@ -419,3 +475,24 @@ class Settings:
         os.environ["TC_QUALITY_MAX_AGE_DAYS"] = repr(self.quality_max_age_days)
         os.environ["TC_BRAND_TERMS"] = ",".join(self.brand_terms)
         os.environ["DAGSTER_HOME"] = self.dagster_home.as_posix()
+
+
+def _landing_input_settings(get) -> dict[str, object]:
+    """The block of settings that judge landing files (issue 20)."""
+    date_min = _day(get("TC_PLAUSIBLE_DATE_MIN"), "TC_PLAUSIBLE_DATE_MIN")
+    if date_min > datetime.now(UTC).date():
+        raise SettingsError(f"TC_PLAUSIBLE_DATE_MIN={date_min.isoformat()!r} is in the future")
+    days_ahead = _int(
+        get("TC_PLAUSIBLE_DATE_MAX_DAYS_AHEAD"), "TC_PLAUSIBLE_DATE_MAX_DAYS_AHEAD", 0
+    )
+    if days_ahead > 36_500:
+        raise SettingsError(
+            f"TC_PLAUSIBLE_DATE_MAX_DAYS_AHEAD={days_ahead!r} must be at most 36500 (a century)"
+        )
+    return {
+        "plausible_date_min": date_min,
+        "plausible_date_max_days_ahead": days_ahead,
+        "landing_settle_seconds": _seconds(
+            get("TC_LANDING_SETTLE_SECONDS"), "TC_LANDING_SETTLE_SECONDS"
+        ),
+    }

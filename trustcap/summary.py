@@ -3,12 +3,15 @@ and the quarantine/ingest log Parquet (never the working warehouse, which may be
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import polars as pl
 
 from ingestion.load import (
     StoragePaths,
     loaded_row_counts,
+    pending_files,
     quarantine_counts,
     unknown_landing_files,
 )
@@ -218,6 +221,13 @@ def build_summary(settings: Settings) -> str:
         lines.append(
             f"Not loaded: {len(strays)} file(s) outside <source>/<entity>/ of the landing "
             f"contract ({shown}{', …' if len(strays) > 5 else ''})"
+        )
+    unread = pending_files(settings.landing_dir, paths)
+    if unread:
+        shown = ", ".join(Path(p).name for p in unread[:5])
+        lines.append(
+            f"Not read yet: {len(unread)} landing file(s) still being written or newer than "
+            f"the last run ({shown}{', …' if len(unread) > 5 else ''}); the next run reads them"
         )
     warehouse = (
         str(settings.warehouse_path)

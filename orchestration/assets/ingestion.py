@@ -24,18 +24,25 @@ def _ingestion_asset(entity: Entity) -> AssetsDefinition:
     )
     def _ingest(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
         s = settings.get()
-        report = ingest_entity(entity, s.landing_dir, storage_paths(s))
+        report = ingest_entity(entity, s.landing_dir, storage_paths(s), s.input_rules())
         context.log.info(
             f"{entity.qualified}: {report.files_new} new file(s), {report.rows_loaded:,} rows "
             f"loaded, {report.rows_quarantined:,} rows quarantined, "
             f"{report.files_quarantined} file(s) quarantined whole"
         )
+        if report.waiting_files:
+            context.log.warning(
+                f"{entity.qualified}: {len(report.waiting_files)} file(s) still being written "
+                f"wait for the next run: {', '.join(report.waiting_files[:10])}"
+            )
         return MaterializeResult(
             metadata={
                 "files_seen": report.files_seen,
                 "files_new": report.files_new,
                 "files_already_loaded": report.files_skipped_known,
                 "files_quarantined": report.files_quarantined,
+                "files_refused_symlinks": report.files_refused,
+                "files_waiting": len(report.waiting_files),
                 "rows_loaded": report.rows_loaded,
                 "rows_quarantined": report.rows_quarantined,
                 "rows_in_raw": report.rows_total,

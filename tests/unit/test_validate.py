@@ -1,10 +1,10 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
 
 from ingestion.contract import entity
-from ingestion.validate import MissingColumnsError, validate
+from ingestion.validate import ColumnTypeError, DateWindow, MissingColumnsError, validate
 
 ORDERS = entity("sales/orders")
 
@@ -187,3 +187,136 @@ def test_a_file_mixing_layouts_is_read_by_the_full_parser():
         datetime(2026, 3, 29),
         datetime(2026, 3, 29, 1, 30),
     ]
+
+
+# --- inputs judged before they are trusted (issue 20) --------------------------------
+
+WINDOW = DateWindow(date(2000, 1, 1), date(2026, 12, 4))
+
+
+@pytest.mark.parametrize(
+    "when", ["2062-06-01T10:00:00Z", "0001-06-01 10:00:00", "1900-01-01", "2026-12-05T00:00:00"]
+)
+def test_dates_outside_the_plausible_window_are_quarantined_with_their_reason(when):
+    out = validate(ORDERS, _orders(ordered_at=when), WINDOW)
+    assert out.good.height == 0
+    assert out.bad["reason"].item() == (
+        "ordered_at: outside the plausible dates 2000-01-01 to 2026-12-04"
+    )
+
+
+@pytest.mark.parametrize("when", ["2000-01-01T00:00:00", "2026-12-04T23:59:59"])
+def test_the_window_holds_its_first_and_last_day(when):
+    assert validate(ORDERS, _orders(ordered_at=when), WINDOW).bad.height == 0
+
+
+def test_every_dated_column_is_judged_typed_dates_too():
+    # a date column (costs), a nullable timestamp (tickets), a Parquet-typed timestamp
+    costs = pl.DataFrame(
+        {
+            "cost_id": ["k1", "k2"],
+            "incurred_on": [date(2025, 1, 1), date(1900, 1, 1)],
+            "category": ["ads", "ads"],
+            "amount": [1.0, 1.0],
+            "currency": ["EUR", "EUR"],
+            "_line_no": [1, 2],
+        }
+    )
+    out = validate(entity("costs/community_costs"), costs, WINDOW)
+    assert (out.good["cost_id"].to_list(), out.bad["_line_no"].to_list()) == (["k1"], [2])
+    tickets = pl.DataFrame(
+        {
+            "ticket_id": ["t1"],
+            "channel": ["email"],
+            "opened_at": [datetime(2025, 1, 1)],
+            "resolved_at": [datetime(2062, 1, 1)],
+            "status": ["resolved"],
+            "_line_no": [1],
+        }
+    )
+    out = validate(entity("crm/tickets"), tickets, WINDOW)
+    assert out.bad["reason"].item().startswith("resolved_at: outside the plausible dates")
+    # without a window (the library's default) nothing is judged by date
+    assert validate(entity("crm/tickets"), tickets).bad.height == 0
+
+
+def test_a_campaign_may_be_planned_ahead_but_not_dated_before_the_window():
+    campaigns = pl.DataFrame(
+        {
+            "campaign_id": ["k1", "k2"],
+            "name": ["next spring", "typo"],
+            "started_on": ["2027-03-01", "0202-03-01"],
+            "ended_on": ["2027-05-31", None],
+            "_line_no": [2, 3],
+        }
+    )
+    out = validate(entity("costs/campaigns"), campaigns, WINDOW)
+    assert out.good["campaign_id"].to_list() == ["k1"]
+    assert out.bad["reason"].item() == "started_on: before the plausible dates (from 2000-01-01)"
+
+
+@pytest.mark.parametrize(
+    ("qualified", "column", "value"),
+    [
+        ("sales/orders", "amount", "1e308"),
+        ("sales/orders", "amount", "1000000000001"),
+        ("costs/community_costs", "amount", "1e13"),
+        ("sales/order_lines", "unit_price", "1e300"),
+        ("sales/order_lines", "quantity", "10000000000"),
+        ("reference/fx_rates", "rate_to_reporting", "1e9"),
+    ],
+)
+def test_amounts_beyond_the_documented_bound_are_quarantined(qualified, column, value):
+    base = {
+        "sales/orders": _orders().drop("_line_no").row(0, named=True),
+        "costs/community_costs": {
+            "cost_id": "k1",
+            "incurred_on": "2025-01-01",
+            "category": "ads",
+            "amount": "10",
+            "currency": "EUR",
+        },
+        "sales/order_lines": {
+            "order_id": "o1",
+            "line_no": "1",
+            "sku": "s",
+            "quantity": "2",
+            "unit_price": "3",
+        },
+        "reference/fx_rates": {"date": "2025-01-01", "currency": "USD", "rate_to_reporting": "0.9"},
+    }[qualified]
+    good = pl.DataFrame([base | {"_line_no": "1"}]).with_columns(pl.col("_line_no").cast(pl.Int64))
+    assert validate(entity(qualified), good).bad.height == 0
+    out = validate(entity(qualified), good.with_columns(pl.lit(value).alias(column)))
+    assert out.good.height == 0
+    assert out.bad["reason"].item().startswith(f"{column}: must be <= 1e+")
+
+
+def test_the_bound_is_an_amount_a_real_ledger_can_hold():
+    out = validate(ORDERS, _orders(amount="1000000000000"))  # a trillion: the bound itself
+    assert out.bad.height == 0
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pl.Series("amount", [b"1"], dtype=pl.Binary),
+        pl.Series("amount", [[1.0]]),
+        pl.Series("ordered_at", [1.5]),
+        pl.Series("order_id", [{"a": 1}]),
+    ],
+    ids=["binary-amount", "list-amount", "float-timestamp", "struct-key"],
+)
+def test_a_contract_column_of_a_type_the_contract_cannot_read_rejects_the_file(column):
+    frame = pl.DataFrame(
+        {
+            "order_id": ["o1"],
+            "ordered_at": [datetime(2025, 1, 1)],
+            "currency": ["EUR"],
+            "amount": [1.0],
+            "status": ["completed"],
+            "_line_no": [1],
+        }
+    ).with_columns(column)
+    with pytest.raises(ColumnTypeError, match=f"{column.name} \\("):
+        validate(ORDERS, frame)

@@ -3,6 +3,8 @@
 -- platform is spread over the platforms in proportion to their inbound activities
 -- in the cost's month; in a month with no inbound activity, equally over the
 -- platforms that ever had any; with no social activity at all, on 'unallocated'.
+-- A cost whose currency has no rate on its day is left out, as such orders are of
+-- revenue (both are listed and counted in int_amounts_without_fx_rate).
 with
 
 costs as (
@@ -40,6 +42,9 @@ converted as (
         on
             costs.currency = fx_rates.currency
             and costs.incurred_on = fx_rates.rate_on
+    where
+        costs.currency = '{{ var("reporting_currency") }}'
+        or fx_rates.rate_to_reporting is not null
 ),
 
 inbound_by_month as (

@@ -21,7 +21,7 @@ completed_orders as (
         contact_id,
         ordered_on,
         -- exact decimals: sums do not depend on the order they are added in
-        cast(coalesce(revenue, 0) as decimal(18, 2)) as revenue
+        cast(coalesce(revenue, 0) as decimal(38, 2)) as revenue
     from orders
     where is_completed and contact_id is not null
 ),

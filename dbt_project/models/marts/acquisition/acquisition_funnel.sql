@@ -25,7 +25,7 @@ lead_revenues as (
         orders.contact_id,
         count(*) as completed_orders,
         count(case when not orders.has_fx_rate then 1 end) as orders_without_fx_rate,
-        sum(cast(orders.revenue as decimal(18, 2))) as revenue
+        sum(cast(orders.revenue as decimal(38, 2))) as revenue
     from orders
     inner join leads
         on orders.contact_id = leads.contact_id

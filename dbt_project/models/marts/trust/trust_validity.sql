@@ -37,7 +37,7 @@ pooled as (
         max(cutoff_on) as last_cutoff_on,
         cast(sum(customers) as bigint) as customers,
         cast(sum(retained_next_90d) as bigint) as retained_next_90d,
-        cast(sum(revenue_next_90d_total) as decimal(18, 2)) as revenue_next_90d_total
+        cast(sum(revenue_next_90d_total) as decimal(38, 2)) as revenue_next_90d_total
     from by_cutoff
     group by measure, decile
 ),

@@ -55,7 +55,7 @@ final as (
         round(avg(case when is_retained_next then 1 else 0 end), 6)
             as retained_next_90d_share,
         round(cast(avg(revenue_next) as double), 4) as revenue_next_90d,
-        cast(sum(revenue_next) as decimal(18, 2)) as revenue_next_90d_total,
+        cast(sum(revenue_next) as decimal(38, 2)) as revenue_next_90d_total,
         min(measure_value) as measure_min,
         max(measure_value) as measure_max
     from ranked
