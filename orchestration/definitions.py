@@ -3,7 +3,7 @@
 from dagster import Definitions
 
 from orchestration.assets.dbt import trustcap_dbt_after_analytics, trustcap_dbt_models
-from orchestration.assets.ingestion import build_ingestion_assets
+from orchestration.assets.ingestion import ingest_landing_files
 from orchestration.assets.publication import build_publication_asset
 from orchestration.assets.roi import roi_estimates
 from orchestration.assets.voice import text_scores
@@ -15,7 +15,7 @@ from orchestration.sensors import new_landing_files_sensor
 from trustcap.marts import published_marts
 
 ASSETS = [
-    *build_ingestion_assets(),
+    ingest_landing_files,
     trustcap_dbt_models,
     roi_estimates,
     text_scores,

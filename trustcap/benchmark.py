@@ -61,7 +61,9 @@ STAGE_OF_STEP = {
 
 
 def stage_of(step_key: str) -> str:
-    if step_key.startswith("raw__"):
+    from orchestration.assets.ingestion import INGESTION_STEP
+
+    if step_key == INGESTION_STEP:
         return "ingestion"
     if step_key in STAGE_OF_STEP:
         return STAGE_OF_STEP[step_key]

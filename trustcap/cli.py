@@ -165,8 +165,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     _say(f"\nRun succeeded in {elapsed:.0f}s (run id {result.run_id}).")
     timings = step_timings(result.run_id)
-    ingest = sum(t for k, t in timings if k.startswith("raw__"))
-    others = ", ".join(f"{k} {t:.1f}s" for k, t in timings if not k.startswith("raw__"))
+    from orchestration.assets.ingestion import INGESTION_STEP
+
+    ingest = sum(t for k, t in timings if k == INGESTION_STEP)
+    others = ", ".join(f"{k} {t:.1f}s" for k, t in timings if k != INGESTION_STEP)
     _say(f"Steps: ingestion {ingest:.1f}s (12 entities), {others}")
     _say(build_summary(settings))
     return 0

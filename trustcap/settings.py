@@ -158,6 +158,14 @@ SETTINGS: tuple[Setting, ...] = (
         "if it changes meanwhile it is still being written and waits for the next run.",
     ),
     # -----------------------------------------------------------------------------
+    # --- ingestion throughput (issue 23) -------------------------------------------
+    Setting(
+        "TC_INGEST_WORKERS",
+        "2",
+        "Landing entities ingested side by side (threads in the one ingestion step); "
+        "1 loads them one at a time, with the least memory.",
+    ),
+    # -----------------------------------------------------------------------------
     Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
     Setting(
         "TC_DEMO_SCALE",
@@ -264,6 +272,8 @@ class Settings:
     plausible_date_min: date = date(2000, 1, 1)
     plausible_date_max_days_ahead: int = 1
     landing_settle_seconds: float = 5.0
+    # ingestion throughput
+    ingest_workers: int = 2
     demo_seed: int = 7
     demo_scale: float = 1.0
     dagster_home: Path = field(default=Path())
@@ -338,6 +348,7 @@ class Settings:
             spark_driver_memory=spark_memory,
             brand_terms=_terms(env.get("TC_BRAND_TERMS")),
             **_landing_input_settings(get),
+            ingest_workers=_int(get("TC_INGEST_WORKERS"), "TC_INGEST_WORKERS", 1),
             demo_seed=_int(get("TC_DEMO_SEED"), "TC_DEMO_SEED", 0),
             demo_scale=_float(get("TC_DEMO_SCALE"), "TC_DEMO_SCALE", 0.001, 10_000.0),
             dagster_home=dagster_home,

@@ -1,6 +1,6 @@
 """The job as the UI and the schedule launch it: Dagster's multiprocess executor,
-steps in separate processes. Ingestion steps run in parallel (they write Parquet,
-not DuckDB); dbt is the only warehouse writer."""
+steps in separate processes. Ingestion is one step (its entities on threads; they
+write Parquet, not DuckDB); dbt is the only warehouse writer."""
 
 import os
 import subprocess

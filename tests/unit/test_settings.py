@@ -35,6 +35,7 @@ def test_relative_settings_resolve_against_the_users_working_folder(tmp_path, mo
         ("TC_ROI_MIN_PRE_MONTHS", "0", "must be at least 1"),
         ("TC_DUCKDB_MEMORY_LIMIT", "lots", "not a size"),
         ("TC_DUCKDB_MEMORY_LIMIT", "4", "not a size"),
+        ("TC_INGEST_WORKERS", "0", "must be at least 1"),
     ],
 )
 def test_bad_settings_are_rejected_with_a_clear_message(name, value, message):
