@@ -8,6 +8,7 @@ working folder.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -178,6 +179,9 @@ def _float(raw: str, env_name: str, low: float, high: float, *, high_open: bool 
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{env_name}={raw!r} is not a number") from None
+    # NaN passes every range comparison below, and reached dbt's SQL as a column name
+    if not math.isfinite(value):
+        raise SettingsError(f"{env_name}={raw!r} is not a finite number")
     too_high = value >= high if high_open else value > high
     if value < low or too_high:
         bound = f"[{low}, {high})" if high_open else f"[{low}, {high}]"
