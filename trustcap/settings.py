@@ -153,6 +153,7 @@ SETTINGS: tuple[Setting, ...] = (
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _MEMORY = re.compile(r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 _SPARK_MEMORY = re.compile(r"^[0-9]+[kmgt]$")
+_GLOB_CHARACTERS = ("*", "?", "[", "]")
 ENGAGEMENT_RULES = ("first_inbound", "first_answered")
 ENGINES = ("duckdb", "spark")
 
@@ -255,6 +256,12 @@ class Settings:
                 f"TC_SPARK_DRIVER_MEMORY={spark_memory!r} is not a size such as 4g or 512m"
             )
         warehouse_dir = _path(env.get("TC_WAREHOUSE_DIR"), "data/warehouse", "TC_WAREHOUSE_DIR")
+        # DuckDB and polars read the warehouse's Parquet folders by file pattern
+        if any(c in warehouse_dir.as_posix() for c in _GLOB_CHARACTERS):
+            raise SettingsError(
+                f"TC_WAREHOUSE_DIR={warehouse_dir.as_posix()!r} contains one of "
+                f"{' '.join(_GLOB_CHARACTERS)}: choose a folder name without them"
+            )
         dagster_home_raw = env.get("DAGSTER_HOME")
         dagster_home = (
             _path(dagster_home_raw, "", "DAGSTER_HOME")

@@ -157,3 +157,18 @@ def test_cli_rejects_a_nan_setting_in_one_line(monkeypatch, capsys, name):
     out = capsys.readouterr()
     assert out.err.strip() == f"trustcap: bad setting: {name}='nan' is not a finite number"
     assert out.out == ""
+
+
+@pytest.mark.parametrize("name", ["wh[1]", "wh*", "wh?"])
+def test_a_warehouse_folder_with_glob_characters_is_rejected(tmp_path, name):
+    with pytest.raises(SettingsError, match="contains one of"):
+        Settings.from_env({"TC_WAREHOUSE_DIR": str(tmp_path / name)})
+
+
+def test_quotes_spaces_and_unicode_in_paths_reach_dbt_and_sql_escaped(tmp_path):
+    """The pipeline run with such a path is tests/pipeline/test_odd_paths.py."""
+    from trustcap.warehouse import sql_string
+
+    s = Settings.from_env({"TC_WAREHOUSE_DIR": str(tmp_path / "l'entrepôt ✓")})
+    assert s.dbt_vars()["raw_dir"].endswith("l'entrepôt ✓/raw")
+    assert sql_string(s.dbt_vars()["raw_dir"]).endswith("l''entrepôt ✓/raw'")
