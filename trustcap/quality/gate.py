@@ -127,6 +127,5 @@ def pipeline_quality_select(quality_dir: Path) -> str:
     ]
     columns = ", ".join([*contract, *(c for c in RESULT_SCHEMA if c not in contract)])
     return (
-        f"select {columns} from read_parquet({glob}) "
-        "order by checked_at, run_id, asset, check_name"
+        f"select {columns} from read_parquet({glob}) order by checked_at, run_id, asset, check_name"
     )
