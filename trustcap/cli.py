@@ -280,15 +280,55 @@ def _run_and_report(settings: Settings, started: float) -> int:
     return 0
 
 
+def _stop_process_group(proc: subprocess.Popen, grace: float) -> None:
+    """Ask `dagster dev` to stop as Ctrl+C does (it shuts its webserver and daemon
+    down), then end whatever is left of its process group: code servers, run
+    workers (a run worker takes SIGTERM as an interruption and marks its run failed),
+    their dbt."""
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=grace)
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 0.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break  # the group is empty
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and _group_alive(proc.pid):
+            time.sleep(0.2)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
 def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
     ensure_dagster_home(settings)
     ensure_manifest(settings)
     settings.export_env()
+    from trustcap.preflight import check
+
+    for problem in check(settings, allow_empty=True).problems:
+        _say(f"note: runs will not start until this is fixed: {problem}")
     dagster = Path(sys.executable).parent / "dagster"
+    stop: list[int] = []
+
+    def _on_signal(signum: int, _frame) -> None:
+        stop.append(signum)
+
+    # handled here, also when started in the background with SIGINT ignored;
+    # `dagster dev` runs in its own process group so that all of it can be stopped
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
     _say(f"Dagster UI on http://{args.host}:{args.port} (Ctrl+C to stop)")
-    os.chdir(DBT_PROJECT_DIR.parent)
-    os.execv(
-        str(dagster),
+    proc = subprocess.Popen(
         [
             str(dagster),
             "dev",
@@ -299,8 +339,20 @@ def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
             "-p",
             str(args.port),
         ],
+        cwd=DBT_PROJECT_DIR.parent,
+        start_new_session=True,
     )
-    return 0  # not reached
+    try:
+        while proc.poll() is None and not stop:
+            time.sleep(0.2)
+    finally:
+        if proc.poll() is None or _group_alive(proc.pid):
+            _say("Stopping the Dagster UI …")
+            _stop_process_group(proc, grace=30.0)
+    if stop:
+        _say("Dagster UI stopped.")
+        return 0
+    return proc.returncode
 
 
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
