@@ -3,6 +3,7 @@ webserver, daemon and code servers (before, it ignored both: a shell without job
 control starts background jobs with SIGINT ignored, and `dagster dev` handles
 SIGTERM as it handles SIGINT)."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -74,7 +75,5 @@ def test_the_ui_in_the_background_stops_with_every_process_it_started(tmp_path, 
         assert not _answers(port)
     finally:
         for p in [psutil.Process(proc.pid), *family] if proc.poll() is None else family:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 p.kill()
-            except psutil.NoSuchProcess:
-                pass
