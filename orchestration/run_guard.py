@@ -72,8 +72,9 @@ def _alive(pid: int, since: float | None) -> bool:
         process = psutil.Process(pid)
         if process.status() == psutil.STATUS_ZOMBIE:
             return False
-        # a process younger than the run is another one that got the same pid
-        return since is None or process.create_time() <= since + 2.0
+        # a process younger than the run is another one that got the same pid (the
+        # slack: process start times are computed from the boot time, to a second)
+        return since is None or process.create_time() <= since + 3.0
     except psutil.NoSuchProcess:
         return False
 
