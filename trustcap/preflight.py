@@ -232,11 +232,17 @@ def _currencies(settings: Settings, report: Preflight) -> None:
             + (f" (probably {next(iter(without))})" if without else "")
         )
     elif without and reporting not in uses:
+        likely = next(iter(without))  # the most used: where the rates point, or the money's
+        fix = (
+            f"set TC_REPORTING_CURRENCY to the currency the rates convert to (probably {likely})"
+            if rated
+            else f"set TC_REPORTING_CURRENCY={likely}"
+            + (" and add rates for the others" if len(without) > 1 else "")
+        )
         report.problems.append(
             f"TC_REPORTING_CURRENCY={reporting}: no order or cost is in {reporting}, and "
             f"reference/fx_rates has no rate for {', '.join(without)} ({described}), so that "
-            f"money cannot be converted: set TC_REPORTING_CURRENCY to the currency the rates convert to "
-            f"(probably {next(iter(without))}), or add rates from it to {reporting}"
+            f"money cannot be converted: {fix}, or add rates from {likely} to {reporting}"
         )
     elif without:
         report.notes.append(
