@@ -7,6 +7,8 @@ from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, Sk
 from ingestion.load import pending_landing_files
 from orchestration.assets.ingestion import storage_paths
 from orchestration.jobs import pipeline_job
+from orchestration.run_guard import reap_dead_runs
+from trustcap.preflight import check
 from trustcap.settings import Settings
 
 
@@ -15,16 +17,24 @@ from trustcap.settings import Settings
     job=pipeline_job,
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Checks the landing folder every minute; new or changed files start a run.",
+    description="Checks the landing folder every minute; new or changed files start a run "
+    "once preflight passes (trustcap preflight). Runs whose process died are marked failed "
+    "first, so that they do not hold the warehouse.",
 )
 def new_landing_files_sensor(context: SensorEvaluationContext):
     settings = Settings.from_env()
+    for line in reap_dead_runs(context.instance):
+        context.log.warning(line)
     # files still being written are left for a later tick
     pending = pending_landing_files(
         settings.landing_dir, storage_paths(settings), settings.landing_settle_seconds
     )
     if not pending:
         return SkipReason("no new landing files")
+    report = check(settings)
+    if not report.ok:
+        # the same files are looked at again on the next tick
+        return SkipReason("preflight: " + " | ".join(report.problems))
     # size and mtime included: a file a run left waiting (it changed) asks for a new run
     fingerprint = hashlib.sha256(
         "\n".join(

@@ -1,6 +1,6 @@
 """All definitions load, and the schedule and the sensor do what the UI promises."""
 
-from dagster import AssetKey, RunRequest, SkipReason, build_sensor_context
+from dagster import AssetKey, DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
 from ingestion.contract import ENTITIES
 from tests.conftest import environment
@@ -46,17 +46,24 @@ def test_the_sensor_requests_a_run_for_new_files_and_skips_when_none(tmp_path):
 
     landing = tmp_path / "landing"
     (landing / "crm/contacts").mkdir(parents=True)
-    with environment(TC_LANDING_DIR=str(landing), TC_WAREHOUSE_DIR=str(tmp_path / "wh")):
-        assert isinstance(new_landing_files_sensor(build_sensor_context()), SkipReason)
+    with (
+        environment(TC_LANDING_DIR=str(landing), TC_WAREHOUSE_DIR=str(tmp_path / "wh")),
+        DagsterInstance.ephemeral() as instance,
+    ):
+
+        def tick():
+            return new_landing_files_sensor(build_sensor_context(instance=instance))
+
+        assert isinstance(tick(), SkipReason)
         (landing / "crm/contacts/c.csv").write_text("contact_id,created_at\nc1,2025-01-01\n")
-        first = new_landing_files_sensor(build_sensor_context())
-        again = new_landing_files_sensor(build_sensor_context())
+        first = tick()
+        again = tick()
         assert isinstance(first, RunRequest) and first.run_key == again.run_key
         wh = tmp_path / "wh"
         paths = StoragePaths(wh / "raw", wh / "quarantine", wh / "ingest_log")
         for e in ENTITIES:
             ingest_entity(e, landing, paths)
-        assert isinstance(new_landing_files_sensor(build_sensor_context()), SkipReason)
+        assert isinstance(tick(), SkipReason)
 
 
 def test_the_quality_gate_checks_every_published_mart_and_blocks_on_marts():

@@ -4,11 +4,14 @@ the commands that need them, so `trustcap --help` and bad settings answer at onc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from trustcap.settings import DBT_PROJECT_DIR, SETTINGS, Settings, SettingsError, dbt_executable
@@ -23,6 +26,13 @@ run_queue:
     # one run at a time writes the DuckDB warehouse (DuckDB is single-writer)
     - key: "trustcap/warehouse"
       limit: 1
+# runs stuck starting or canceling are failed after 3 minutes; runs whose process
+# died are failed by trustcap itself at the next start (orchestration/run_guard.py)
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  poll_interval_seconds: 60
 """
 
 
@@ -98,22 +108,34 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def run_pipeline(settings: Settings):
-    """Run the whole job in this process; returns Dagster's result."""
+def run_pipeline(settings: Settings, command: str = "trustcap run"):
+    """Run the whole job in this process; returns Dagster's result. Raises
+    WarehouseBusy when another run holds the warehouse."""
     ensure_dagster_home(settings)
     ensure_manifest(settings)
     settings.export_env()
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.run_guard import in_process_run_tags, live_warehouse_runs, reap_dead_runs
+    from trustcap.run_lock import WarehouseBusy, hold_warehouse
 
     job = defs.resolve_job_def("trustcap_pipeline")
     with DagsterInstance.get() as instance:
-        return job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
+        for line in reap_dead_runs(instance):
+            _say(line)
+        for run in live_warehouse_runs(instance):
+            raise WarehouseBusy(run.describe(), run.pid)
+        run_id = str(uuid.uuid4())  # Dagster's run ids are UUID4s; known before the run starts
+        with hold_warehouse(settings.warehouse_dir, run_id, command):
+            _say(f"Run {run_id} started (pid {os.getpid()}).")
+            return job.execute_in_process(
+                instance=instance,
+                run_id=run_id,
+                tags=in_process_run_tags(),
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            )
 
 
 def step_timings(run_id: str) -> list[tuple[str, float]]:
@@ -137,20 +159,106 @@ def step_timings(run_id: str) -> list[tuple[str, float]]:
     return out
 
 
-def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    from trustcap.summary import build_summary
+def _preflight(settings: Settings, command: str, allow_empty: bool) -> bool:
+    """Print what preflight found; False (after one line per problem) when a run must
+    not start."""
+    from trustcap.preflight import check
 
-    if not settings.landing_dir.is_dir():
-        _say(
-            f"error: landing folder {settings.landing_dir} does not exist "
-            "(run `trustcap demo` or set TC_LANDING_DIR)"
-        )
+    report = check(settings, allow_empty=allow_empty)
+    for note in report.notes:
+        _say(note)
+    for problem in report.problems:
+        print(f"{command}: {problem}", file=sys.stderr, flush=True)
+    return report.ok
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM stops a run as Ctrl+C does, and both work in a process started in the
+    background, where the shell leaves SIGINT ignored: Dagster turns either into an
+    interruption of the running step (dagster-dbt passes it on to dbt)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def _stop_children(grace: float = 10.0) -> None:
+    """Processes this one started and that outlived an interrupted run: asked to
+    stop, then killed."""
+    import psutil
+
+    children = [
+        child
+        for child in psutil.Process().children(recursive=True)
+        # Python's own helper, which ends with this process
+        if "multiprocessing.resource_tracker" not in " ".join(_cmdline(child))
+    ]
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=grace)
+    for child in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+
+
+def _cmdline(process) -> list[str]:
+    import psutil
+
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
+def _interrupted(result) -> bool:
+    """Dagster ends a run it was interrupted in (SIGINT, SIGTERM) as a failure."""
+    from dagster import DagsterEventType
+
+    return any(
+        e.event_type == DagsterEventType.RUN_FAILURE and "interrupted" in (e.message or "")
+        for e in result.all_events
+    )
+
+
+def cmd_preflight(settings: Settings, args: argparse.Namespace) -> int:
+    if not _preflight(settings, "trustcap preflight", args.allow_empty):
+        return 2
+    _say("preflight: ready to run")
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from trustcap.run_lock import WarehouseBusy
+
+    _stop_on_signals()
+    if not _preflight(settings, "trustcap run", args.allow_empty):
         return 2
     started = time.perf_counter()
     _say(f"Running the pipeline on {settings.landing_dir} …")
+    try:
+        return _run_and_report(settings, started)
+    except WarehouseBusy as busy:
+        print(
+            f"trustcap run: the warehouse is held by {busy}: wait for it to finish, or stop "
+            f"it{f' (kill {busy.pid})' if busy.pid else ''}",
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        pass
+    _stop_children()
+    _say("\nRun interrupted. The published marts were left as they were.")
+    return 130
+
+
+def _run_and_report(settings: Settings, started: float) -> int:
+    from trustcap.summary import build_summary
+
     result = run_pipeline(settings)
     elapsed = time.perf_counter() - started
+    if not result.success and _interrupted(result):
+        raise KeyboardInterrupt
     if not result.success:
+        _stop_children()
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         _say(
             f"\nRun FAILED after {elapsed:.0f}s in step(s): {', '.join(failed) or 'unknown'}. "
@@ -174,15 +282,55 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop_process_group(proc: subprocess.Popen, grace: float) -> None:
+    """Ask `dagster dev` to stop as Ctrl+C does (it shuts its webserver and daemon
+    down), then end whatever is left of its process group: code servers, run
+    workers (a run worker takes SIGTERM as an interruption and marks its run failed),
+    their dbt."""
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=grace)
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 0.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break  # the group is empty
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and _group_alive(proc.pid):
+            time.sleep(0.2)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
 def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
     ensure_dagster_home(settings)
     ensure_manifest(settings)
     settings.export_env()
+    from trustcap.preflight import check
+
+    for problem in check(settings, allow_empty=True).problems:
+        _say(f"note: runs will not start until this is fixed: {problem}")
     dagster = Path(sys.executable).parent / "dagster"
+    stop: list[int] = []
+
+    def _on_signal(signum: int, _frame) -> None:
+        stop.append(signum)
+
+    # handled here, also when started in the background with SIGINT ignored;
+    # `dagster dev` runs in its own process group so that all of it can be stopped
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
     _say(f"Dagster UI on http://{args.host}:{args.port} (Ctrl+C to stop)")
-    os.chdir(DBT_PROJECT_DIR.parent)
-    os.execv(
-        str(dagster),
+    proc = subprocess.Popen(
         [
             str(dagster),
             "dev",
@@ -193,8 +341,20 @@ def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
             "-p",
             str(args.port),
         ],
+        cwd=DBT_PROJECT_DIR.parent,
+        start_new_session=True,
     )
-    return 0  # not reached
+    try:
+        while proc.poll() is None and not stop:
+            time.sleep(0.2)
+    finally:
+        if proc.poll() is None or _group_alive(proc.pid):
+            _say("Stopping the Dagster UI …")
+            _stop_process_group(proc, grace=30.0)
+    if stop:
+        _say("Dagster UI stopped.")
+        return 0
+    return proc.returncode
 
 
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
@@ -293,9 +453,19 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=None, help="default: TC_DEMO_SEED")
     demo.add_argument("--scale", type=float, default=None, help="default: TC_DEMO_SCALE")
     demo.set_defaults(func=cmd_demo)
-    sub.add_parser(
-        "run", help="run the whole pipeline in-process, then print the summary"
-    ).set_defaults(func=cmd_run)
+    allow_empty = {
+        "action": "store_true",
+        "help": "run even when there is nothing to load (publishes empty marts)",
+    }
+    run = sub.add_parser("run", help="run the whole pipeline in-process, then print the summary")
+    run.add_argument("--allow-empty", **allow_empty)
+    run.set_defaults(func=cmd_run)
+    check = sub.add_parser(
+        "preflight",
+        help="check the settings, the landing folder and the warehouse in seconds, run nothing",
+    )
+    check.add_argument("--allow-empty", **allow_empty)
+    check.set_defaults(func=cmd_preflight)
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev)")
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)

@@ -182,6 +182,7 @@ SETTINGS: tuple[Setting, ...] = (
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _MEMORY = re.compile(r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 _SPARK_MEMORY = re.compile(r"^[0-9]+[kmgt]$")
+_GLOB_CHARACTERS = ("*", "?", "[", "]")
 ENGAGEMENT_RULES = ("first_inbound", "first_answered")
 ENGINES = ("duckdb", "spark")
 
@@ -208,6 +209,9 @@ def _float(raw: str, env_name: str, low: float, high: float, *, high_open: bool 
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{env_name}={raw!r} is not a number") from None
+    # NaN passes every range comparison below, and reached dbt's SQL as a column name
+    if not math.isfinite(value):
+        raise SettingsError(f"{env_name}={raw!r} is not a finite number")
     too_high = value >= high if high_open else value > high
     if value < low or too_high:
         bound = f"[{low}, {high})" if high_open else f"[{low}, {high}]"
@@ -304,6 +308,12 @@ class Settings:
                 f"TC_SPARK_DRIVER_MEMORY={spark_memory!r} is not a size such as 4g or 512m"
             )
         warehouse_dir = _path(env.get("TC_WAREHOUSE_DIR"), "data/warehouse", "TC_WAREHOUSE_DIR")
+        # DuckDB and polars read the warehouse's Parquet folders by file pattern
+        if any(c in warehouse_dir.as_posix() for c in _GLOB_CHARACTERS):
+            raise SettingsError(
+                f"TC_WAREHOUSE_DIR={warehouse_dir.as_posix()!r} contains one of "
+                f"{' '.join(_GLOB_CHARACTERS)}: choose a folder name without them"
+            )
         dagster_home_raw = env.get("DAGSTER_HOME")
         dagster_home = (
             _path(dagster_home_raw, "", "DAGSTER_HOME")

@@ -24,6 +24,22 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.0%}"
 
 
+def _f(value: object, spec: str = ",") -> str:
+    """A figure, or n/a where the data gave none (a landing without some entities)."""
+    return "n/a" if value is None else format(value, spec)
+
+
+def _section(name: str, build, *args) -> list[str]:
+    """One part of the summary; a part that cannot be read says so in one line
+    instead of ending the command (the run itself is already over)."""
+    try:
+        return build(*args)
+    except (duckdb.Error, TypeError, ValueError, ZeroDivisionError) as exc:
+        return [
+            f"{name}: could not be summarised ({type(exc).__name__}: {str(exc).splitlines()[0]})"
+        ]
+
+
 def quality_lines(settings: Settings) -> list[str]:
     """The latest run's quality checks: counts, every failure, the report's path."""
     from trustcap.quality.store import REPORT_NAME, latest_results
@@ -57,9 +73,9 @@ def _voice_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
            order by negatives desc, topic limit 3"""
     ).fetchall()
     lines = [
-        f"Voice of the market: {v[0]:,} member texts, {v[1]:.1%} negative; "
-        f"{v[2]:,} unscored (language not covered); most negative mentions: "
-        + ", ".join(f"{t} ({n:,})" for t, n in top)
+        f"Voice of the market: {_f(v[0])} member texts, {_f(v[1], '.1%')} negative; "
+        f"{_f(v[2])} unscored (language not covered); most negative mentions: "
+        + (", ".join(f"{t} ({_f(n)})" for t, n in top) or "none")
     ]
     crises = con.execute(
         """select platform, started_on, ended_on, negative_mentions, severity,
@@ -71,8 +87,8 @@ def _voice_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
         kind = "suspected amplification" if c[6] else "organic"
         revenue = f"{c[7]:+.1f} %" if c[7] is not None else "not yet measurable"
         lines.append(
-            f"  {c[0]} {c[1]} to {c[2]}: {c[3]:,} negative mentions ({c[4]:.0f}x usual), "
-            f"{kind} (score {c[5]:.2f}), revenue change {revenue}"
+            f"  {c[0]} {c[1]} to {c[2]}: {_f(c[3])} negative mentions ({_f(c[4], '.0f')}x "
+            f"usual), {kind} (score {_f(c[5], '.2f')}), revenue change {revenue}"
         )
     return lines
 
@@ -87,8 +103,9 @@ def _trust_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     if not t[0]:
         return ["Trust capital: no contact in the data."]
     lines = [
-        f"Trust capital (as of {t[4]}): {t[0]:,} contacts, {t[1]:,} trusting or advocates, "
-        f"{t[2]:,} betrayed or at risk, {t[3]:,} silent satisfied (no online activity)"
+        f"Trust capital (as of {t[4]}): {_f(t[0])} contacts, {_f(t[1])} trusting or "
+        f"advocates, {_f(t[2])} betrayed or at risk, {_f(t[3])} silent satisfied (no online "
+        "activity)"
     ]
     stock = con.execute(
         """select min(date), max(date), arg_min(trust_capital, date),
@@ -96,7 +113,8 @@ def _trust_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchone()
     if stock[0] is not None:
         lines.append(
-            f"  brand stock {stock[2]:,.0f} on {stock[0]} -> {stock[3]:,.0f} on {stock[1]}"
+            f"  brand stock {_f(stock[2], ',.0f')} on {stock[0]} -> {_f(stock[3], ',.0f')} "
+            f"on {stock[1]}"
         )
     validity = con.execute(
         """select measure, any_value(top_bottom_retention_ratio),
@@ -107,7 +125,7 @@ def _trust_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
         lines.append(
             f"  next-90-day retention, top decile / bottom decile ({validity[0][3]} cutoffs): "
             + ", ".join(
-                f"{m} {r:.2f}x (Spearman {rho:+.2f})" if r is not None else f"{m} n/a"
+                f"{m} {r:.2f}x (Spearman {_f(rho, '+.2f')})" if r is not None else f"{m} n/a"
                 for m, r, rho, _ in validity
             )
         )
@@ -118,8 +136,82 @@ def _trust_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
            where in_unlocking_minority"""
     ).fetchone()
     lines.append(
-        f"  unlocking minority: {minority[0]:,} advocate accounts on {minority[1]} platform(s)"
+        f"  unlocking minority: {_f(minority[0])} advocate accounts on {minority[1]} platform(s)"
     )
+    return lines
+
+
+def _responsiveness_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    r = con.execute(
+        """select sum(inbound), sum(answered),
+                  sum(answered) / nullif(sum(inbound), 0),
+                  median(median_first_response_minutes), min(date), max(date)
+           from marts.responsiveness_daily where platform = 'all'"""
+    ).fetchone()
+    if not r[0]:
+        return ["Responsiveness: no inbound activity in the data."]
+    response = (
+        f"median of daily median first response {r[3]:.0f} min"
+        if r[3] is not None
+        else "no reply by a brand account in the data (social/accounts marks them is_brand)"
+    )
+    return [
+        f"Responsiveness ({r[4]} to {r[5]}): {_f(r[0])} inbound, {_f(r[1])} answered "
+        f"within the window ({_f(r[2], '.1%')}); {response}"
+    ]
+
+
+def _roi_lines(con: duckdb.DuckDBPyConnection, currency: str) -> list[str]:
+    roi = con.execute(
+        """select window_start, window_end, cost, engaged_customers, naive_revenue,
+                  naive_roi, incremental_revenue, incremental_revenue_low,
+                  incremental_revenue_high, roi, roi_low, roi_high,
+                  unresolved_engaging_account_share, method
+           from marts.community_roi_summary where platform = 'all'"""
+    ).fetchone()
+    if roi is None:
+        return ["Community ROI: no row in community_roi_summary (see the empty marts below)."]
+    if roi[6] is None:
+        return [f"Community ROI: {roi[13]}"]
+    return [
+        f"Community ROI ({roi[0]} to {roi[1]}, {_f(roi[3])} engaged customers, "
+        f"cost {_f(roi[2], ',.0f')} {currency}):\n"
+        f"  naive:  revenue {_f(roi[4], ',.0f')}, ROI {_pct(roi[5])}\n"
+        f"  causal: revenue {_f(roi[6], ',.0f')} (90 % interval {_f(roi[7], ',.0f')} to "
+        f"{_f(roi[8], ',.0f')}), ROI {_pct(roi[9])} ({_pct(roi[10])} to {_pct(roi[11])}) "
+        f"[{roi[13]}]\n"
+        f"  {roi[12] or 0:.0%} of engaging social accounts are not linked to a "
+        "contact: their effect is not measured"
+    ]
+
+
+def _health_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    h = con.execute(
+        """select period, engaged_customers, active_authors, peer_to_peer_replies,
+                  followers
+           from marts.community_health_monthly where platform = 'all'
+           order by period desc limit 2"""
+    ).fetchall()
+    if not h:
+        return []
+    # the newest month is usually incomplete; show the last full one when there is one
+    p = h[1] if len(h) > 1 else h[0]
+    return [
+        f"Community health ({p[0]:%Y-%m}): {_f(p[1])} engaged customers, "
+        f"{_f(p[2])} active authors, {_f(p[3])} peer-to-peer replies, "
+        f"{_f(p[4])} followers (vanity)"
+    ]
+
+
+def _marts_lines(con: duckdb.DuckDBPyConnection, paths: StoragePaths) -> list[str]:
+    """Rows per mart, and why each empty one is empty."""
+    marts = published_marts()
+    counts = [(t, con.execute(f"select count(*) from marts.{t}").fetchone()[0]) for t in marts]
+    lines = ["Marts: " + ", ".join(f"{t} ({n:,} rows)" for t, n in counts)]
+    empty = explain_empty_marts(
+        dict(counts), marts, loaded_row_counts(paths), stated_empty_reasons()
+    )
+    lines.extend(f"  {mart} is empty: {reason}" for mart, reason in empty.items())
     return lines
 
 
@@ -136,67 +228,12 @@ def build_summary(settings: Settings) -> str:
                 "select publication_id, published_at from marts.publication_info"
             ).fetchone()
             lines.append(f"Publication {info[0]} at {info[1]} UTC")
-            r = con.execute(
-                """select sum(inbound), sum(answered),
-                          sum(answered) / nullif(sum(inbound), 0),
-                          median(median_first_response_minutes), min(date), max(date)
-                   from marts.responsiveness_daily where platform = 'all'"""
-            ).fetchone()
-            if r[0]:
-                lines.append(
-                    f"Responsiveness ({r[4]} to {r[5]}): {r[0]:,} inbound, {r[1]:,} answered "
-                    f"within the window ({r[2]:.1%}); median of daily median first response "
-                    f"{r[3]:.0f} min"
-                )
-            else:
-                lines.append("Responsiveness: no inbound activity in the data.")
-            roi = con.execute(
-                """select window_start, window_end, cost, engaged_customers, naive_revenue,
-                          naive_roi, incremental_revenue, incremental_revenue_low,
-                          incremental_revenue_high, roi, roi_low, roi_high,
-                          unresolved_engaging_account_share, method
-                   from marts.community_roi_summary where platform = 'all'"""
-            ).fetchone()
-            if roi and roi[6] is not None:
-                lines.append(
-                    f"Community ROI ({roi[0]} to {roi[1]}, {roi[3]:,} engaged customers, "
-                    f"cost {roi[2]:,.0f} {settings.reporting_currency}):\n"
-                    f"  naive:  revenue {roi[4]:,.0f}, ROI {_pct(roi[5])}\n"
-                    f"  causal: revenue {roi[6]:,.0f} (90 % interval {roi[7]:,.0f} to "
-                    f"{roi[8]:,.0f}), ROI {_pct(roi[9])} ({_pct(roi[10])} to {_pct(roi[11])}) "
-                    f"[{roi[13]}]\n"
-                    f"  {roi[12] or 0:.0%} of engaging social accounts are not linked to a "
-                    "contact: their effect is not measured"
-                )
-            elif roi:
-                lines.append(f"Community ROI: {roi[13]}")
-            h = con.execute(
-                """select period, engaged_customers, active_authors, peer_to_peer_replies,
-                          followers
-                   from marts.community_health_monthly where platform = 'all'
-                   order by period desc limit 2"""
-            ).fetchall()
-            if h:
-                # the newest month is usually incomplete; show the last full one when there is one
-                p = h[1] if len(h) > 1 else h[0]
-                followers = f"{p[4]:,}" if p[4] is not None else "n/a"
-                lines.append(
-                    f"Community health ({p[0]:%Y-%m}): {p[1]:,} engaged customers, "
-                    f"{p[2]:,} active authors, {p[3]:,} peer-to-peer replies, "
-                    f"{followers} followers (vanity)"
-                )
-            lines.extend(_voice_lines(con))
-            lines.extend(_trust_lines(con))
-            marts = published_marts()
-            counts = [
-                (t, con.execute(f"select count(*) from marts.{t}").fetchone()[0]) for t in marts
-            ]
-            lines.append("Marts: " + ", ".join(f"{t} ({n:,} rows)" for t, n in counts))
-            empty = explain_empty_marts(
-                dict(counts), marts, loaded_row_counts(paths), stated_empty_reasons()
-            )
-            for mart, reason in empty.items():
-                lines.append(f"  {mart} is empty: {reason}")
+            lines.extend(_section("Responsiveness", _responsiveness_lines, con))
+            lines.extend(_section("Community ROI", _roi_lines, con, settings.reporting_currency))
+            lines.extend(_section("Community health", _health_lines, con))
+            lines.extend(_section("Voice of the market", _voice_lines, con))
+            lines.extend(_section("Trust capital", _trust_lines, con))
+            lines.extend(_section("Marts", _marts_lines, con, paths))
         finally:
             con.close()
     q = [

@@ -43,15 +43,15 @@
     {%- set glob = folder ~ ('/**/' if recursive else '/') ~ '*.parquet' -%}
     {{ return([
         "create or replace view " ~ schema ~ "." ~ name
-        ~ " as select * from read_parquet('" ~ glob ~ "', union_by_name = true)"
+        ~ " as select * from read_parquet(" ~ sql_string(glob) ~ ", union_by_name = true)"
     ]) }}
 {% endmacro %}
 
 {% macro spark__raw_relation_sql(schema, name, folder, recursive) %}
     {{ return([
         "drop table if exists " ~ schema ~ "." ~ name,
-        "create table " ~ schema ~ "." ~ name ~ " using parquet options (path '" ~ folder
-        ~ "', mergeSchema 'true', recursiveFileLookup '" ~ ('true' if recursive else 'false') ~ "')"
+        "create table " ~ schema ~ "." ~ name ~ " using parquet options (path " ~ sql_string(folder)
+        ~ ", mergeSchema 'true', recursiveFileLookup '" ~ ('true' if recursive else 'false') ~ "')"
     ]) }}
 {% endmacro %}
 
@@ -62,9 +62,10 @@
 {% endmacro %}
 
 {% macro default__analytics_relation_sql(name, path, columns) %}
-    {%- set found = run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0] -%}
+    {%- set pattern = sql_string(path) -%}
+    {%- set found = run_query("select count(*) from glob(" ~ pattern ~ ")").columns[0].values()[0] -%}
     {%- if found -%}
-        {%- set body = "select * from read_parquet('" ~ path ~ "')" -%}
+        {%- set body = "select * from read_parquet(" ~ pattern ~ ")" -%}
     {%- else -%}
         {%- set nulls = [] -%}
         {%- for col in columns.values() -%}
@@ -87,7 +88,7 @@
     {%- set parts = path.rsplit('/', 1) -%}
     {{ return([
         "drop table if exists analytics." ~ name,
-        "create table analytics." ~ name ~ " (" ~ cols | join(", ") ~ ") using parquet options (path '"
-        ~ parts[0] ~ "', pathGlobFilter '" ~ parts[1] ~ "')"
+        "create table analytics." ~ name ~ " (" ~ cols | join(", ") ~ ") using parquet options (path "
+        ~ sql_string(parts[0]) ~ ", pathGlobFilter " ~ sql_string(parts[1]) ~ ")"
     ]) }}
 {% endmacro %}

@@ -17,8 +17,9 @@
             and result.status == 'success'
             and result.node.config.meta.get('handover') -%}
             {%- do run_query(
-                "insert overwrite directory '" ~ var('handover_dir') ~ "/" ~ result.node.schema ~ "/"
-                ~ result.node.name ~ "' using parquet select * from " ~ result.node.schema ~ "." ~ result.node.alias
+                "insert overwrite directory "
+                ~ sql_string(var('handover_dir') ~ "/" ~ result.node.schema ~ "/" ~ result.node.name)
+                ~ " using parquet select * from " ~ result.node.schema ~ "." ~ result.node.alias
             ) -%}
         {%- endfor -%}
     {%- endif -%}

@@ -51,3 +51,39 @@ def test_the_job_runs_under_the_multiprocess_executor(tmp_path):
     ).fetchone()[0]
     con.close()
     assert n == pw.truth["responsiveness"]["inbound"]
+
+
+def test_a_launched_run_stops_at_the_preflight_before_its_first_step(tmp_path):
+    """Runs the UI, the sensor or the schedule launch pass the preflight in their run
+    worker (orchestration/executor.py): an empty landing folder fails the run at once
+    with the preflight's line, and nothing is written to the warehouse."""
+    (tmp_path / "landing").mkdir()
+    (tmp_path / "dagster_home").mkdir()
+    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = dict(os.environ)
+    env.update(
+        TC_LANDING_DIR=str(tmp_path / "landing"),
+        TC_WAREHOUSE_DIR=str(tmp_path / "warehouse"),
+        DAGSTER_HOME=str(tmp_path / "dagster_home"),
+    )
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "job",
+            "execute",
+            "-m",
+            "orchestration.definitions",
+            "-j",
+            "trustcap_pipeline",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    log = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "preflight: the landing folder" in log and "holds no files" in log
+    assert "STEP_START" not in log
+    assert not (tmp_path / "warehouse").exists()

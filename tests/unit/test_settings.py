@@ -127,3 +127,49 @@ def test_brand_terms_are_a_comma_separated_list(tmp_path):
     assert Settings.from_env(base).brand_terms == ()
     s = Settings.from_env({**base, "TC_BRAND_TERMS": " United, United   Airlines,,United "})
     assert s.brand_terms == ("United", "United Airlines")
+
+
+# every float setting: NaN passes every range comparison, and "inf" parses as a float
+FLOAT_SETTINGS = [
+    "TC_DEFAULT_MARGIN_RATE",
+    "TC_ANSWER_WINDOW_HOURS",
+    "TC_QUALITY_ROW_COUNT_TOLERANCE",
+    "TC_QUALITY_MAX_AGE_DAYS",
+    "TC_CRISIS_THRESHOLD",
+    "TC_YOUNG_ACCOUNT_DAYS",
+    "TC_AMPLIFICATION_THRESHOLD",
+    "TC_TRUST_HALF_LIFE_DAYS",
+    "TC_TRUST_ASYMMETRY",
+    "TC_DEMO_SCALE",
+]
+
+
+@pytest.mark.parametrize("name", FLOAT_SETTINGS)
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "Infinity", "1e999"])
+def test_nan_and_infinities_are_rejected(name, value):
+    with pytest.raises(SettingsError, match="is not a finite number"):
+        Settings.from_env({name: value})
+
+
+@pytest.mark.parametrize("name", ["TC_DEFAULT_MARGIN_RATE", "TC_CRISIS_THRESHOLD"])
+def test_cli_rejects_a_nan_setting_in_one_line(monkeypatch, capsys, name):
+    monkeypatch.setenv(name, "nan")
+    assert cli.main(["run"]) == 2
+    out = capsys.readouterr()
+    assert out.err.strip() == f"trustcap: bad setting: {name}='nan' is not a finite number"
+    assert out.out == ""
+
+
+@pytest.mark.parametrize("name", ["wh[1]", "wh*", "wh?"])
+def test_a_warehouse_folder_with_glob_characters_is_rejected(tmp_path, name):
+    with pytest.raises(SettingsError, match="contains one of"):
+        Settings.from_env({"TC_WAREHOUSE_DIR": str(tmp_path / name)})
+
+
+def test_quotes_spaces_and_unicode_in_paths_reach_dbt_and_sql_escaped(tmp_path):
+    """The pipeline run with such a path is tests/pipeline/test_odd_paths.py."""
+    from trustcap.warehouse import sql_string
+
+    s = Settings.from_env({"TC_WAREHOUSE_DIR": str(tmp_path / "l'entrepôt ✓")})
+    assert s.dbt_vars()["raw_dir"].endswith("l'entrepôt ✓/raw")
+    assert sql_string(s.dbt_vars()["raw_dir"]).endswith("l''entrepôt ✓/raw'")

@@ -19,6 +19,7 @@ from trustcap.quality.store import (
     write_results,
 )
 from trustcap.quality.suites import Check
+from trustcap.warehouse import sql_string
 
 PIPELINE_QUALITY = "pipeline_quality"
 
@@ -112,7 +113,7 @@ def assert_publishable(quality_dir: Path, run_id: str) -> pl.DataFrame:
 
 def pipeline_quality_select(quality_dir: Path) -> str:
     """The pipeline_quality mart: every logged run's results (grain: run x check)."""
-    glob = (results_dir(quality_dir) / "*.parquet").as_posix().replace("'", "''")
+    glob = sql_string((results_dir(quality_dir) / "*.parquet").as_posix())
     # the contract's columns first, in its order; then what this project adds
     contract = [
         "run_id",
@@ -126,6 +127,5 @@ def pipeline_quality_select(quality_dir: Path) -> str:
     ]
     columns = ", ".join([*contract, *(c for c in RESULT_SCHEMA if c not in contract)])
     return (
-        f"select {columns} from read_parquet('{glob}') "
-        "order by checked_at, run_id, asset, check_name"
+        f"select {columns} from read_parquet({glob}) order by checked_at, run_id, asset, check_name"
     )

@@ -1,0 +1,67 @@
+"""Every landing shape runs to a clear end: `trustcap run` on a landing folder with
+one source only exits 0 and prints the summary, which says for each empty mart why
+it is empty (before, a social landing without accounts published, then the summary
+crashed on a missing median response time: TypeError, exit 1)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.pipeline.conftest import make_world
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+
+# what each shape keeps of the demo world's landing folder
+SHAPES = {
+    "social_activities_only": ["social/activities"],
+    "social_only": ["social"],
+    "crm_only": ["crm"],
+    "sales_only": ["sales", "reference"],
+    "costs_only": ["costs", "reference"],
+}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_a_landing_with_one_source_runs_to_a_clear_end(tmp_path, shape):
+    pw = make_world(tmp_path, seed=11, scale=0.1)
+    landing = pw.settings.landing_dir
+    keep = {landing / k for k in SHAPES[shape]}
+    for folder in sorted(landing.glob("*/*")):
+        if not ({folder, folder.parent} & keep):
+            shutil.rmtree(folder)
+    env = dict(os.environ)
+    env.update(
+        TC_LANDING_DIR=str(landing),
+        TC_WAREHOUSE_DIR=str(pw.settings.warehouse_dir),
+        DAGSTER_HOME=str(pw.settings.dagster_home),
+    )
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "trustcap"), "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, (out + proc.stderr)[-4000:]
+    assert "Traceback" not in out + proc.stderr
+    summary = out[out.index("Trust Capital — run summary") :]
+    assert "could not be summarised" not in summary, summary
+    con = duckdb.connect(str(pw.settings.published_path), read_only=True)
+    empty = [
+        t
+        for (t,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts'"
+        ).fetchall()
+        if con.execute(f"select count(*) from marts.{t}").fetchone()[0] == 0
+    ]
+    con.close()
+    assert empty, "a one-source landing leaves some marts empty"
+    for mart in empty:
+        assert f"  {mart} is empty: " in summary, (mart, summary)
