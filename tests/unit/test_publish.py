@@ -1,4 +1,5 @@
 import hashlib
+import json
 import subprocess
 import sys
 import textwrap
@@ -9,7 +10,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from trustcap.publish import publish
+from trustcap.publish import KEEP_READY, KEEP_SETS, publish
 
 
 def _warehouse(path: Path, value: int) -> None:
@@ -61,44 +62,196 @@ def test_republication_swaps_the_whole_parquet_set(tmp_path):
     _warehouse(wh, 2)
     publish(wh, tmp_path / "published", ["a", "b"])
     assert pl.read_parquet(tmp_path / "published/parquet/b.parquet")["v"].item() == 2
-    # the current set and the one before it (for readers mid-way), no more
-    assert len(list((tmp_path / "published").glob("parquet-*"))) == 2
+
+
+def test_old_sets_are_pruned_markers_first(tmp_path):
+    wh = tmp_path / "warehouse.duckdb"
+    published = tmp_path / "published"
+    for value in range(1, 6):
+        _warehouse(wh, value)
+        last = publish(wh, published, ["a", "b"])
+    sets = sorted(p.name for p in (published / "versions").iterdir() if p.is_dir())
+    ready = sorted(p.name for p in (published / "versions").glob("*.ready"))
+    # the newest set first (its key counts down); markers go one publication before files
+    assert sets[0] == last.set_dir.name and len(sets) == KEEP_SETS
+    assert ready == [f"{name}.ready" for name in sets[:KEEP_READY]]
+    assert (published / "parquet").resolve() == last.set_dir.resolve()
+    assert sorted(p.name for p in published.iterdir()) == ["parquet", "trustcap.duckdb", "versions"]
+
+
+def test_a_connection_kept_open_sees_the_next_publication(tmp_path):
+    """A BI pool keeps one read-only connection (and DuckDB one instance per file in a
+    process): the next query after a publication shows the new figures."""
+    wh = tmp_path / "warehouse.duckdb"
+    _warehouse(wh, 1)
+    pub = publish(wh, tmp_path / "published", ["a", "b"], run_id="r1")
+    kept = duckdb.connect(str(pub.path), read_only=True)
+    assert kept.execute("select sum(v) from marts.a").fetchone()[0] == 1000
+    _warehouse(wh, 2)
+    publish(wh, tmp_path / "published", ["a", "b"], run_id="r2")
+    assert kept.execute("select sum(v) from marts.a").fetchone()[0] == 2000
+    assert kept.execute("select run_id from marts.publication_info").fetchone()[0] == "r2"
+    again = duckdb.connect(str(pub.path), read_only=True)  # the same instance, in-process
+    assert again.execute("select v from marts.b").fetchone()[0] == 2
+    again.close()
+    kept.close()
+
+
+def test_the_documented_sqlalchemy_url_follows_publications_beside_other_readers(tmp_path):
+    """README / docs/bi.md: duckdb:///<file> with connect_args read_only, the same for
+    every engine of a process (two Superset databases on the file share DuckDB's
+    instance); a second spelling of read-only in the same process (the URL's
+    ?access_mode=read_only) is refused: "different configuration"."""
+    import sqlalchemy as sa
+
+    wh = tmp_path / "warehouse.duckdb"
+    _warehouse(wh, 1)
+    pub = publish(wh, tmp_path / "published", ["a", "b"])
+    engines = [
+        sa.create_engine(f"duckdb:///{pub.path}", connect_args={"read_only": True})
+        for _ in range(2)
+    ]
+    held = engines[0].connect()  # the pool's connection, held across publications
+    assert held.execute(sa.text("select v from marts.b")).scalar() == 1
+    with engines[1].connect() as c:
+        assert c.execute(sa.text("select sum(v) from marts.a")).scalar() == 1000
+    _warehouse(wh, 2)
+    publish(wh, tmp_path / "published", ["a", "b"])
+    assert held.execute(sa.text("select v from marts.b")).scalar() == 2
+    with engines[1].connect() as c:
+        assert c.execute(sa.text("select sum(v) from marts.a")).scalar() == 2000
+    assert "b" in sa.inspect(engines[1]).get_view_names(schema="marts")
+    with pytest.raises(sa.exc.OperationalError, match="different configuration"):
+        sa.create_engine(f"duckdb:///{pub.path}?access_mode=read_only").connect()
+    held.close()
+    for engine in engines:
+        engine.dispose()
+
+
+def test_new_marts_and_columns_reach_new_connections_and_kept_ones_keep_working(tmp_path):
+    wh = tmp_path / "warehouse.duckdb"
+    _warehouse(wh, 1)
+    pub = publish(wh, tmp_path / "published", ["a", "b"])
+    kept = duckdb.connect(str(pub.path), read_only=True)
+    con = duckdb.connect(str(wh))
+    con.execute(
+        "create or replace table marts.a as select range as id, 5 as v, 'x' as added from range(10)"
+    )
+    con.execute("create table marts.c as select 1 as one")
+    con.close()
+    publish(wh, tmp_path / "published", ["a", "b", "c"])
+    # the kept connection has the catalog it opened: the new figures, the old columns
+    assert kept.execute("select sum(v) from marts.a").fetchone()[0] == 50
+    kept.close()
+    fresh = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True);"
+            "print(c.execute('select max(added), (select one from marts.c) from marts.a').fetchone())",
+            str(pub.path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert fresh.stdout.strip() == "('x', 1)"
+
+
+def test_weird_warehouse_paths_are_read_literally(tmp_path):
+    """Views name their files by path: quotes, spaces, glob characters, unicode."""
+    # (no "?": DuckDB itself reads it as the start of options in a database path)
+    root = tmp_path / "it's [a] *wareh\u00f6use*"
+    root.mkdir()
+    wh = root / "warehouse.duckdb"
+    _warehouse(wh, 3)
+    pub = publish(wh, root / "published", ["a", "b"])
+    con = duckdb.connect(str(pub.path), read_only=True)
+    assert con.execute("select v from marts.b").fetchone()[0] == 3
+    con.close()
+
+
+def test_a_mart_with_no_rows_is_published_empty(tmp_path):
+    wh = tmp_path / "warehouse.duckdb"
+    _warehouse(wh, 1)
+    con = duckdb.connect(str(wh))
+    con.execute("create table marts.empty as select 1 as x, 'y' as t where false")
+    con.close()
+    pub = publish(wh, tmp_path / "published", ["a", "empty"])
+    assert pub.row_counts["empty"] == 0
+    con = duckdb.connect(str(pub.path), read_only=True)
+    assert con.execute("select count(*) from marts.empty").fetchone()[0] == 0
+    con.close()
 
 
 READER = textwrap.dedent(
     """
-    import sys, time, duckdb
-    path, seconds = sys.argv[1], float(sys.argv[2])
-    con = duckdb.connect(path, read_only=True)
-    n, end = 0, time.time() + seconds
-    while time.time() < end:
-        con.execute("select sum(v) from marts.a").fetchone()
-        n += 1
-    print(n)
+    import json, pathlib, sys, duckdb
+    path, stop = sys.argv[1], pathlib.Path(sys.argv[2])
+    con = duckdb.connect(path, read_only=True)  # one connection, kept: a BI pool
+    queries = errors = mixed = 0
+    seen, messages = [], set()
+    while not stop.exists():
+        try:
+            # a's rows all carry the value v, and there are v x 1000 of them; b holds v
+            n, low, high, b = con.execute(
+                "select count(*), min(v), max(v), (select v from marts.b) from marts.a"
+            ).fetchone()
+            queries += 1
+            if not (low == high == b and n == 1000 * b):
+                mixed += 1
+            if not seen or seen[-1] != b:
+                seen.append(b)
+        except duckdb.Error as exc:
+            errors += 1
+            messages.add(str(exc)[:200])
+    print(json.dumps({"queries": queries, "errors": errors, "mixed": mixed, "seen": seen,
+                      "messages": sorted(messages)}))
     """
 )
 
 
-def test_a_reader_keeps_querying_while_a_new_publication_is_swapped_in(tmp_path):
+def _sized_warehouse(path: Path, value: int) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("create schema if not exists marts")
+    con.execute(
+        f"create or replace table marts.a as select range as id, {value} as v "
+        f"from range({1000 * value})"
+    )
+    con.execute(f"create or replace table marts.b as select {value} as v")
+    con.close()
+
+
+def test_a_reader_process_follows_repeated_publications_without_an_error(tmp_path):
+    """Another process queries one kept connection throughout repeated publications
+    of sets of different sizes: no error, never a mix of two sets, and it sees each
+    new set."""
     wh = tmp_path / "warehouse.duckdb"
-    _warehouse(wh, 1)
+    _sized_warehouse(wh, 1)
     pub = publish(wh, tmp_path / "published", ["a", "b"])
+    stop = tmp_path / "stop"
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(pub.path), "3"],
+        [sys.executable, "-c", READER, str(pub.path), str(stop)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     time.sleep(0.5)
-    for value in (2, 3):
-        _warehouse(wh, value)
+    values = [2, 5, 3, 8, 4, 7]
+    for value in values:
+        _sized_warehouse(wh, value)
         publish(wh, tmp_path / "published", ["a", "b"])
-    out, err = reader.communicate(timeout=30)
+        time.sleep(0.3)
+    time.sleep(0.5)
+    stop.touch()
+    out, err = reader.communicate(timeout=60)
     assert reader.returncode == 0, err
-    assert int(out) > 0
-    con = duckdb.connect(str(pub.path), read_only=True)
-    assert con.execute("select max(v) from marts.a").fetchone()[0] == 3
-    con.close()
+    result = json.loads(out)
+    print(result)
+    assert result["errors"] == 0, result["messages"]
+    assert result["mixed"] == 0
+    assert result["queries"] > 100
+    assert result["seen"] == [1, *values]
 
 
 def test_empty_marts_are_explained_by_their_missing_inputs():
