@@ -60,6 +60,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from trustcap.warehouse import sql_string
 
@@ -116,6 +117,20 @@ def pseudonym(value: str | None, kind: str, key: bytes) -> str | None:
         return None
     digest = hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
     return digest[:PSEUDONYM_HEX_CHARS]
+
+
+def pseudonymised(frame: pl.DataFrame, column: str, kind: str, key: bytes) -> pl.DataFrame:
+    """`frame` with `column` replaced by its published pseudonyms (the publication's
+    own SQL, set-based): to compare published marts with ids known elsewhere."""
+    con = duckdb.connect()
+    try:
+        con.register("frame", frame)
+        return con.execute(
+            f"select * replace ({_pseudonym_sql(_ident(column), kind, key)} as {_ident(column)}) "
+            "from frame"
+        ).pl()
+    finally:
+        con.close()
 
 
 def is_formula(text: str | None) -> bool:

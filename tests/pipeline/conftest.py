@@ -5,12 +5,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from tests.conftest import environment, settings_for
 from trustcap.cli import run_pipeline
 from trustcap.demo.world import WorldConfig, generate
 from trustcap.demo.writer import write_world
+from trustcap.publish import pseudonym_key, pseudonymised, published_tables
 from trustcap.settings import Settings
 
 pytestmark = pytest.mark.xdist_group("pipeline")
@@ -37,6 +39,12 @@ class PipelineWorld:
     def published(self):
         return duckdb.connect(str(self.settings.published_path), read_only=True)
 
+    def as_published(self, ids: list[str], kind: str) -> set[str]:
+        """Known ids (the truth's) as the marts publish them: keyed pseudonyms."""
+        frame = pl.DataFrame({"id": ids}, schema={"id": pl.String})
+        key = pseudonym_key(self.settings.pseudonym_key_path)
+        return set(pseudonymised(frame, "id", kind, key)["id"].to_list())
+
     def warehouse(self):
         return duckdb.connect(str(self.settings.warehouse_path), read_only=True)
 
@@ -46,11 +54,9 @@ class PipelineWorld:
         con = self.published()
         try:
             tables = [
-                r[0]
-                for r in con.execute(
-                    "select table_name from duckdb_tables() where schema_name = 'marts' "
-                    "and table_name not in ('publication_info', 'pipeline_quality')"
-                ).fetchall()
+                t
+                for t in published_tables(con)
+                if t not in ("publication_info", "pipeline_quality")
             ]
             return {
                 t: hashlib.sha256(

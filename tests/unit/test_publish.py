@@ -415,3 +415,27 @@ def test_the_pseudonym_key_is_made_once_owner_only_and_kept_out_of_published(tmp
     for f in pub.path.parent.rglob("*"):
         if f.is_file():
             assert key.hex().encode() not in f.read_bytes() and key not in f.read_bytes()
+
+
+def test_pipeline_quality_publishes_the_values_a_check_quotes_only_with_raw_ids(tmp_path):
+    from datetime import datetime
+
+    from trustcap.quality.gate import pipeline_quality_select
+    from trustcap.quality.store import write_results
+
+    row = {
+        "checked_at": datetime(2026, 1, 1),
+        "asset": "staging/stg_crm__contacts",
+        "check_name": "contact_id__unique",
+        "check_source": "great_expectations",
+        "passed": False,
+        "severity": "blocking",
+        "observed_value": "2 unexpected (e.g. C0000001, C0000002)",
+        "quarantined_rows": None,
+        "description": "keys are unique",
+    }
+    write_results(tmp_path / "quality", "r1", [row])
+    con = duckdb.connect()
+    for examples, expected in ((False, "2 unexpected"), (True, row["observed_value"])):
+        sql = pipeline_quality_select(tmp_path / "quality", examples=examples)
+        assert con.execute(f"select observed_value from ({sql})").fetchone()[0] == expected
