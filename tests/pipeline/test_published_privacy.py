@@ -23,9 +23,8 @@ CAMPAIGN_NAME = '=HYPERLINK("http://evil.example/c","Spring sale")'
 CHANNELS = ['=hyperlink("http://evil.example","social")', "@sum(1+1)", "-1+1"]
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> PipelineWorld:
-    root = tmp_path_factory.mktemp("hostile")
+def hostile_world(root) -> PipelineWorld:
+    """The demo world with formula text in handles, a campaign name and channels."""
     world = generate(WorldConfig(seed=7, scale=0.05))
     t = world.tables
     # members write their handle as '@name' (identity resolution strips the '@')
@@ -49,7 +48,12 @@ def hostile(tmp_path_factory) -> PipelineWorld:
     settings = settings_for(root / "landing", root / "warehouse")
     write_world(world, settings.landing_dir, root / "truth")
     truth = json.loads((root / "truth" / "truth.json").read_text())
-    pw = PipelineWorld(root, settings, truth, world)
+    return PipelineWorld(root, settings, truth, world)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> PipelineWorld:
+    pw = hostile_world(tmp_path_factory.mktemp("hostile"))
     assert pw.run().success
     return pw
 
@@ -67,9 +71,8 @@ def published_text(pw: PipelineWorld) -> dict[tuple[str, str], set]:
             ).fetchall()
             frame = pl.read_parquet(pw.settings.published_parquet_dir / f"{table}.parquet")
             for (column,) in columns:
-                values = {
-                    v for (v,) in con.execute(f'select distinct "{column}" from marts.{table}')
-                }
+                sql = f'select distinct "{column}" from marts.{table}'
+                values = {v for (v,) in con.execute(sql).fetchall()}
                 assert values == set(frame[column].unique().to_list()), (table, column)
                 out[(table, column)] = values
         return out
