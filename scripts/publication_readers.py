@@ -37,7 +37,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from trustcap.publish import publish  # noqa: E402
+from trustcap.publish import publish
 
 READER = textwrap.dedent(
     """
