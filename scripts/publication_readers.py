@@ -93,6 +93,9 @@ def _current_link(warehouse: Path, published: Path, value: int) -> None:
     for t in ("a", "b"):
         con.execute(f"copy wh.marts.{t} to '{folder / (t + '.parquet')}' (format parquet)")
     con.close()
+    link = published / ".link"
+    link.symlink_to(folder.name)
+    os.replace(link, published / "parquet")
     if not (published / "trustcap.duckdb").exists():
         cat = duckdb.connect(str(published / "trustcap.duckdb"))
         cat.execute("create schema marts")
@@ -102,9 +105,6 @@ def _current_link(warehouse: Path, published: Path, value: int) -> None:
                 f"read_parquet('{published / 'parquet' / (t + '.parquet')}')"
             )
         cat.close()
-    link = published / ".link"
-    link.symlink_to(folder.name)
-    os.replace(link, published / "parquet")
     sets = sorted((p for p in published.glob("set-*")), key=lambda p: p.stat().st_mtime)
     for old in sets[:-3]:
         shutil.rmtree(old)
