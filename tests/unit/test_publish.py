@@ -439,3 +439,36 @@ def test_pipeline_quality_publishes_the_values_a_check_quotes_only_with_raw_ids(
     for examples, expected in ((False, "2 unexpected"), (True, row["observed_value"])):
         sql = pipeline_quality_select(tmp_path / "quality", examples=examples)
         assert con.execute(f"select observed_value from ({sql})").fetchone()[0] == expected
+
+
+def test_a_publication_of_the_former_layout_is_taken_over(tmp_path):
+    """Before views: trustcap.duckdb held tables and parquet -> parquet-<id>/. The first
+    publication replaces the catalog and the link; the former set goes at the next."""
+    published = tmp_path / "published"
+    legacy = published / "parquet-20260101T000000-abcd1234"
+    legacy.mkdir(parents=True)
+    con = duckdb.connect(str(published / "trustcap.duckdb"))
+    con.execute("create schema marts")
+    con.execute("create table marts.a as select 0 as v")
+    con.execute(f"copy marts.a to '{legacy / 'a.parquet'}'")
+    con.close()
+    (published / "parquet").symlink_to(legacy.name)
+    wh = tmp_path / "warehouse.duckdb"
+    _warehouse(wh, 1)
+    publish(wh, published, ["a", "b"])
+    con = duckdb.connect(str(published / "trustcap.duckdb"), read_only=True)
+    assert con.execute("select sum(v) from marts.a").fetchone()[0] == 1000
+    assert con.execute("select count(*) from duckdb_tables()").fetchone()[0] == 0
+    con.close()
+    assert legacy.exists()  # a Parquet reader may be mid-way through it
+    publish(wh, published, ["a", "b"])
+    assert not legacy.exists()
+
+
+def test_the_row_count_check_reads_the_previous_publication_through_its_views(tmp_path):
+    from trustcap.quality.gate import previous_row_counts
+
+    wh = tmp_path / "warehouse.duckdb"
+    _warehouse(wh, 1)
+    pub = publish(wh, tmp_path / "published", ["a", "b"])
+    assert previous_row_counts(pub.path) == {"a": 1000, "b": 1, "publication_info": 1}
