@@ -95,6 +95,14 @@ def seed7_world(tmp_path_factory) -> PipelineWorld:
     return pw
 
 
+def share_pseudonym_key(source: PipelineWorld, target: PipelineWorld) -> None:
+    """Give `target`'s warehouse `source`'s pseudonym key: two warehouses built from the
+    same data then publish the same people alike (marts compared across warehouses)."""
+    key = target.settings.pseudonym_key_path
+    key.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source.settings.pseudonym_key_path, key)
+
+
 def copy_world(pw: PipelineWorld, root: Path) -> PipelineWorld:
     shutil.copytree(pw.settings.landing_dir, root / "landing", copy_function=shutil.copy2)
     return PipelineWorld(
