@@ -177,6 +177,8 @@ def publish(
     unknown = set(personal.columns) - set(sources)
     if unknown:
         raise ValueError(f"personal columns declared for marts not published: {sorted(unknown)}")
+    if personal.columns and not personal.publish_raw and len(personal.key) < 16:
+        raise ValueError("pseudonymising personal columns needs a key of at least 16 bytes")
     published_dir.mkdir(parents=True, exist_ok=True)
     versions = published_dir / VERSIONS_DIR
     versions.mkdir(exist_ok=True)
@@ -435,8 +437,10 @@ def _prune(published_dir: Path, versions: Path, previous_target: Path | None) ->
     )
     for _, marker in markers[KEEP_READY:]:
         marker.unlink(missing_ok=True)
-    for _, folder in _sets(versions)[KEEP_SETS:]:
-        shutil.rmtree(folder, ignore_errors=True)
+    marked = {seq for seq, _ in markers[:KEEP_READY]}
+    for seq, folder in _sets(versions)[KEEP_SETS:]:
+        if seq not in marked:  # a set a view may pick keeps its files
+            shutil.rmtree(folder, ignore_errors=True)
     for stale in versions.glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
     # left by the layout before versions/ (a renamed file and parquet-<id> folders):

@@ -1,5 +1,6 @@
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -472,3 +473,38 @@ def test_the_row_count_check_reads_the_previous_publication_through_its_views(tm
     _warehouse(wh, 1)
     pub = publish(wh, tmp_path / "published", ["a", "b"])
     assert previous_row_counts(pub.path) == {"a": 1000, "b": 1, "publication_info": 1}
+
+
+def test_sets_left_by_a_publication_that_died_before_its_marker_are_never_read(tmp_path):
+    wh = tmp_path / "warehouse.duckdb"
+    published = tmp_path / "published"
+    _warehouse(wh, 1)
+    first = publish(wh, published, ["a", "b"])
+    versions = published / "versions"
+    # two publications died after renaming their set in, before the marker
+    key = int(first.set_dir.name[2:])
+    for orphan in (key - 1, key - 2):
+        shutil.copytree(first.set_dir, versions / f"v={orphan:012d}")
+        con = duckdb.connect()
+        con.execute(f"copy (select 99 as v) to '{versions / f'v={orphan:012d}' / 'b.parquet'}'")
+        con.close()
+    _warehouse(wh, 2)
+    pub = publish(wh, published, ["a", "b"])
+    con = duckdb.connect(str(pub.path), read_only=True)
+    assert con.execute("select v from marts.b").fetchone()[0] == 2
+    con.close()
+    # every set a marker names keeps its files, whatever lies between
+    for marker in versions.glob("*.ready"):
+        assert (versions / marker.name.removesuffix(".ready")).is_dir()
+
+
+def test_pseudonyms_need_a_real_key(tmp_path):
+    wh = tmp_path / "warehouse.duckdb"
+    _people_warehouse(wh)
+    with pytest.raises(ValueError, match="key"):
+        publish(
+            wh,
+            tmp_path / "published",
+            ["people"],
+            personal=PersonalData(key=b"", columns={"people": PERSONAL["people"]}),
+        )
