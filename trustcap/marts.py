@@ -31,3 +31,19 @@ def stated_empty_reasons() -> dict[str, str]:
         and "published" in node.get("tags", [])
         and node.get("meta", {}).get("empty_reason")
     }
+
+
+def personal_columns() -> dict[str, dict[str, str]]:
+    """Per published mart, its columns that identify people (column meta `personal`:
+    `contact`, `social_account`, or `handle`), which publication pseudonymises or
+    withholds unless TC_PUBLISH_RAW_IDS is set."""
+    manifest = json.loads(MANIFEST_PATH.read_text())
+    found: dict[str, dict[str, str]] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or "published" not in node.get("tags", []):
+            continue
+        for name, column in node.get("columns", {}).items():
+            meta = {**column.get("meta", {}), **column.get("config", {}).get("meta", {})}
+            if meta.get("personal"):
+                found.setdefault(node["name"], {})[name] = meta["personal"]
+    return found

@@ -166,6 +166,17 @@ SETTINGS: tuple[Setting, ...] = (
         "1 loads them one at a time, with the least memory.",
     ),
     # -----------------------------------------------------------------------------
+    # --- publication: personal data (issue 20) ---
+    Setting(
+        "TC_PUBLISH_RAW_IDS",
+        "false",
+        "true publishes raw CRM contact ids, social account ids and people's handles to BI "
+        "(published/); false (the default) publishes a keyed pseudonym instead (the same "
+        "person keeps it from run to run; the key is <TC_WAREHOUSE_DIR>/pseudonym.key) and "
+        "no handles of people. Turn on knowingly: it links social identities to CRM records "
+        "for every BI user.",
+    ),
+    # --- end publication: personal data ---
     Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
     Setting(
         "TC_DEMO_SCALE",
@@ -246,6 +257,17 @@ def _seconds(raw: str, env_name: str) -> float:
     return value
 
 
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+
+def _bool(raw: str, env_name: str) -> bool:
+    value = raw.strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise SettingsError(f"{env_name}={raw!r} must be true or false")
+    return value in _TRUE
+
+
 def _terms(raw: str | None) -> tuple[str, ...]:
     """Comma-separated terms, each with its inner spaces collapsed; empty ones dropped."""
     return tuple(dict.fromkeys(" ".join(t.split()) for t in (raw or "").split(",") if t.strip()))
@@ -278,6 +300,7 @@ class Settings:
     landing_settle_seconds: float = 5.0
     # ingestion throughput
     ingest_workers: int = 2
+    publish_raw_ids: bool = False  # publication: personal data
     demo_seed: int = 7
     demo_scale: float = 1.0
     dagster_home: Path = field(default=Path())
@@ -359,6 +382,7 @@ class Settings:
             brand_terms=_terms(env.get("TC_BRAND_TERMS")),
             **_landing_input_settings(get),
             ingest_workers=_int(get("TC_INGEST_WORKERS"), "TC_INGEST_WORKERS", 1),
+            publish_raw_ids=_bool(get("TC_PUBLISH_RAW_IDS"), "TC_PUBLISH_RAW_IDS"),
             demo_seed=_int(get("TC_DEMO_SEED"), "TC_DEMO_SEED", 0),
             demo_scale=_float(get("TC_DEMO_SCALE"), "TC_DEMO_SCALE", 0.001, 10_000.0),
             dagster_home=dagster_home,
@@ -439,6 +463,11 @@ class Settings:
         return self.published_dir / "parquet"
 
     @property
+    def pseudonym_key_path(self) -> Path:
+        """The key of published pseudonyms: in the warehouse folder, never in published/."""
+        return self.warehouse_dir / "pseudonym.key"
+
+    @property
     def demo_truth_dir(self) -> Path:
         return self.landing_dir.parent / "demo_truth"
 
@@ -495,6 +524,7 @@ class Settings:
         os.environ["TC_QUALITY_ROW_COUNT_TOLERANCE"] = repr(self.quality_row_count_tolerance)
         os.environ["TC_QUALITY_MAX_AGE_DAYS"] = repr(self.quality_max_age_days)
         os.environ["TC_BRAND_TERMS"] = ",".join(self.brand_terms)
+        os.environ["TC_PUBLISH_RAW_IDS"] = "true" if self.publish_raw_ids else "false"
         os.environ["DAGSTER_HOME"] = self.dagster_home.as_posix()
 
 

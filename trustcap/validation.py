@@ -22,6 +22,8 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from trustcap.publish import pseudonym_key, pseudonymised, published_tables
+
 PLATFORMS = ("twitter", "instagram", "facebook")
 
 
@@ -80,8 +82,13 @@ def _overlaps(rows: pl.DataFrame, platform: str, start: date, end: date) -> pl.D
     )
 
 
-def evaluate(published: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
-    """Every criterion of issue 18 that applies to this world, from its published marts."""
+def evaluate(
+    published: duckdb.DuckDBPyConnection, truth_dir: Path, key: bytes | None = None
+) -> dict:
+    """Every criterion of issue 18 that applies to this world, from its published marts.
+
+    `key`: the warehouse's pseudonym key; the truth's ids are compared as published
+    (pseudonymised) when it is given, raw otherwise (TC_PUBLISH_RAW_IDS)."""
     truth = json.loads((truth_dir / "truth.json").read_text())
     config = truth["config"]
     sources = config.get("sources", "all")
@@ -92,11 +99,7 @@ def evaluate(published: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
     def mart(sql: str) -> pl.DataFrame:
         return published.execute(sql).pl()
 
-    tables = set(
-        mart("select table_name from duckdb_tables() where schema_name = 'marts'")[
-            "table_name"
-        ].to_list()
-    )
+    tables = set(published_tables(published))
 
     # ---------------------------------------------------------------- ROI
     if sources == "all" and "community_roi_summary" in tables:
@@ -125,9 +128,19 @@ def evaluate(published: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
             record["roi"] = roi
 
     # ---------------------------------------------------------------- advocates
+    def as_published(frame: pl.DataFrame, column: str, kind: str) -> pl.DataFrame:
+        return frame if key is None else pseudonymised(frame, column, kind, key)
+
     if sources != "crm_only" and "advocates" in tables:
         chosen = mart("select account_id from marts.advocates where in_unlocking_minority")
-        record["advocates"] = _scores(set(chosen["account_id"].to_list()), set(truth["advocates"]))
+        planted_accounts = as_published(
+            pl.DataFrame({"account_id": truth["advocates"]}, schema={"account_id": pl.String}),
+            "account_id",
+            "social_account",
+        )
+        record["advocates"] = _scores(
+            set(chosen["account_id"].to_list()), set(planted_accounts["account_id"].to_list())
+        )
 
     # ---------------------------------------------------------------- silent satisfied
     if sources == "all" and "customer_trust" in tables:
@@ -135,11 +148,13 @@ def evaluate(published: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
             "select contact_id, is_silent_satisfied, online_activities, completed_orders, "
             "survey_satisfaction from marts.customer_trust"
         )
-        planted = set(contacts.filter(pl.col("is_silent_satisfied"))["contact_id"].to_list())
+        silent = contacts.filter(pl.col("is_silent_satisfied")).select("contact_id")
+        planted = set(as_published(silent, "contact_id", "contact")["contact_id"].to_list())
         predicted = set(trust.filter(pl.col("is_silent_satisfied"))["contact_id"].to_list())
         record["silent_satisfied"] = _scores(predicted, planted)
         record["silent_satisfied_baseline"] = _scores(
-            recency_frequency_survey(trust, orders), planted
+            recency_frequency_survey(trust, as_published(orders, "contact_id", "contact")),
+            planted,
         )
 
     # ---------------------------------------------------------------- crises
@@ -387,7 +402,8 @@ def run_world(seed: int, scale: float, root: Path) -> dict:
         return {"seed": seed, "sources": config.sources, "failed": True}
     con = duckdb.connect(str(settings.published_path), read_only=True)
     try:
-        return evaluate(con, truth)
+        key = None if settings.publish_raw_ids else pseudonym_key(settings.pseudonym_key_path)
+        return evaluate(con, truth, key)
     finally:
         con.close()
 

@@ -12,8 +12,8 @@ from dagster import (
 from ingestion.load import loaded_row_counts
 from orchestration.assets.ingestion import storage_paths
 from orchestration.resources import SettingsResource
-from trustcap.marts import stated_empty_reasons
-from trustcap.publish import explain_empty_marts, publish
+from trustcap.marts import personal_columns, stated_empty_reasons
+from trustcap.publish import PersonalData, explain_empty_marts, pseudonym_key, publish
 from trustcap.quality.gate import (
     PIPELINE_QUALITY,
     QualityGateError,
@@ -34,9 +34,11 @@ def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
         description=(
             "What BI tools read: <TC_WAREHOUSE_DIR>/published/trustcap.duckdb (schema marts) "
             "and published/parquet/<mart>.parquet, with pipeline_quality (every run's check "
-            "results). Built as new files and renamed into place only when every upstream "
+            "results). A new set of Parquet files, made readable only when every upstream "
             "model, dbt test and blocking quality check of this run passed, so readers "
-            "always see the last good, complete set."
+            "always see the last good, complete set; the DuckDB file's views follow it at "
+            "the next query. People are published under keyed pseudonyms (no handles of "
+            "people) unless TC_PUBLISH_RAW_IDS; no text starts a spreadsheet formula."
         ),
     )
     def published_marts(
@@ -53,7 +55,16 @@ def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
                 s.published_dir,
                 mart_names,
                 run_id=context.run.run_id,
-                extra_tables={PIPELINE_QUALITY: pipeline_quality_select(s.quality_dir)},
+                extra_tables={
+                    PIPELINE_QUALITY: pipeline_quality_select(
+                        s.quality_dir, examples=s.publish_raw_ids
+                    )
+                },
+                personal=PersonalData(
+                    key=pseudonym_key(s.pseudonym_key_path),
+                    columns=personal_columns(),
+                    publish_raw=s.publish_raw_ids,
+                ),
             )
         context.log.info(f"published {len(mart_names)} marts to {result.path}")
         empty = explain_empty_marts(
@@ -67,6 +78,7 @@ def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
                 "quality_warnings": int((~quality["passed"]).sum()),
                 "quality_report": str(s.quality_dir / "report.html"),
                 "path": str(result.path),
+                "raw_ids_published": s.publish_raw_ids,
                 "parquet_dir": str(result.parquet_dir),
                 "publication_id": result.publication_id,
                 "row_counts": result.row_counts,

@@ -5,12 +5,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from tests.conftest import environment, settings_for
 from trustcap.cli import run_pipeline
 from trustcap.demo.world import WorldConfig, generate
 from trustcap.demo.writer import write_world
+from trustcap.publish import pseudonym_key, pseudonymised, published_tables
 from trustcap.settings import Settings
 
 pytestmark = pytest.mark.xdist_group("pipeline")
@@ -37,6 +39,12 @@ class PipelineWorld:
     def published(self):
         return duckdb.connect(str(self.settings.published_path), read_only=True)
 
+    def as_published(self, ids: list[str], kind: str) -> set[str]:
+        """Known ids (the truth's) as the marts publish them: keyed pseudonyms."""
+        frame = pl.DataFrame({"id": ids}, schema={"id": pl.String})
+        key = pseudonym_key(self.settings.pseudonym_key_path)
+        return set(pseudonymised(frame, "id", kind, key)["id"].to_list())
+
     def warehouse(self):
         return duckdb.connect(str(self.settings.warehouse_path), read_only=True)
 
@@ -46,11 +54,9 @@ class PipelineWorld:
         con = self.published()
         try:
             tables = [
-                r[0]
-                for r in con.execute(
-                    "select table_name from duckdb_tables() where schema_name = 'marts' "
-                    "and table_name not in ('publication_info', 'pipeline_quality')"
-                ).fetchall()
+                t
+                for t in published_tables(con)
+                if t not in ("publication_info", "pipeline_quality")
             ]
             return {
                 t: hashlib.sha256(
@@ -87,6 +93,14 @@ def seed7_world(tmp_path_factory) -> PipelineWorld:
     pw = make_world(tmp_path_factory.mktemp("seed7"), seed=7, scale=1.0)
     assert pw.run().success
     return pw
+
+
+def share_pseudonym_key(source: PipelineWorld, target: PipelineWorld) -> None:
+    """Give `target`'s warehouse `source`'s pseudonym key: two warehouses built from the
+    same data then publish the same people alike (marts compared across warehouses)."""
+    key = target.settings.pseudonym_key_path
+    key.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source.settings.pseudonym_key_path, key)
 
 
 def copy_world(pw: PipelineWorld, root: Path) -> PipelineWorld:

@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import environment
 from tests.pipeline.conftest import make_world
 from trustcap.cli import run_pipeline
+from trustcap.publish import published_tables
 from trustcap.settings import Settings
 
 # its own xdist group: it runs on one worker beside the other pipeline tests
@@ -38,14 +39,7 @@ def published_marts(path) -> dict[str, tuple[list, list]]:
     """Per mart: its (column, type) list and its rows, normalised and sorted."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'marts' "
-                "order by table_name"
-            ).fetchall()
-            if r[0] not in NOT_COMPARED
-        ]
+        tables = [t for t in published_tables(con) if t not in NOT_COMPARED]
         out = {}
         for t in tables:
             columns = con.execute(
@@ -77,6 +71,9 @@ def both_engines(tmp_path_factory):
     published = {}
     for engine in ("duckdb", "spark"):
         wh = root / f"warehouse-{engine}"
+        if engine == "spark":  # the same pseudonym key: the same people publish alike
+            wh.mkdir(parents=True)
+            shutil.copy2(root / "warehouse-duckdb" / "pseudonym.key", wh / "pseudonym.key")
         with environment(
             TC_LANDING_DIR=str(pw.settings.landing_dir),
             TC_WAREHOUSE_DIR=str(wh),

@@ -8,7 +8,7 @@ import pytest
 
 from orchestration.assets.ingestion import INGESTION_STEP
 from tests.conftest import settings_for
-from tests.pipeline.conftest import PipelineWorld
+from tests.pipeline.conftest import PipelineWorld, share_pseudonym_key
 from trustcap.benchmark import split_last_day, write_csv_landing
 from trustcap.demo.world import WorldConfig, generate
 
@@ -124,6 +124,7 @@ def test_a_new_day_with_late_links_and_corrections_equals_a_run_over_everything(
     assert 0 < scores.metadata["scored_this_run"].value <= new_texts.n_unique()
 
     at_once = _pipeline(tmp_path / "at_once")
+    share_pseudonym_key(daily, at_once)
     land(at_once)
     assert at_once.run().success
 

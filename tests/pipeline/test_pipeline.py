@@ -13,18 +13,14 @@ import polars as pl
 import pytest
 
 from tests.pipeline.conftest import copy_world, make_world
+from trustcap.publish import published_tables
 
 pytestmark = pytest.mark.xdist_group("pipeline")
 
 
 def test_the_run_publishes_every_mart_as_duckdb_and_parquet(ran):
     con = ran.published()
-    names = {
-        r[0]
-        for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts'"
-        ).fetchall()
-    }
+    names = set(published_tables(con))
     assert {"responsiveness_daily", "community_health_monthly"} <= names
     assert con.execute("select count(*) from marts.responsiveness_daily").fetchone()[0] > 500
     con.close()
@@ -201,22 +197,40 @@ def test_a_failed_run_leaves_the_publication_untouched_and_names_the_failure(ran
 
 READER = textwrap.dedent(
     """
-    import sys, time, duckdb
-    path, seconds = sys.argv[1], float(sys.argv[2])
-    con = duckdb.connect(path, read_only=True)
-    n, end = 0, time.time() + seconds
-    while time.time() < end:
-        con.execute("select sum(inbound) from marts.responsiveness_daily").fetchone()
-        n += 1
+    import json, pathlib, sys, time, duckdb
+    path, stop = sys.argv[1], pathlib.Path(sys.argv[2])
+    con = duckdb.connect(path, read_only=True)  # one connection for the whole run: a BI pool
+    queries, errors, seen = 0, [], []
+    while not stop.exists():
+        try:
+            con.execute("select sum(inbound) from marts.responsiveness_daily").fetchone()
+            (publication,) = con.execute("select publication_id from marts.publication_info").fetchone()
+            queries += 1
+            if not seen or seen[-1] != publication:
+                seen.append(publication)
+        except duckdb.Error as exc:
+            errors.append(str(exc)[:200])
         time.sleep(0.05)
-    print(n)
+    print(json.dumps({"queries": queries, "errors": errors, "seen": seen}))
     """
 )
 
 
-def test_bi_tools_can_read_the_published_file_while_a_run_writes(ran):
+def _publication_id(pw) -> str:
+    con = pw.published()
+    try:
+        return con.execute("select publication_id from marts.publication_info").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_bi_tools_read_throughout_a_run_and_see_its_publication_on_the_same_connection(
+    ran, tmp_path
+):
+    before = _publication_id(ran)
+    stop = tmp_path / "stop"
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(ran.settings.published_path), "25"],
+        [sys.executable, "-c", READER, str(ran.settings.published_path), str(stop)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -230,10 +244,16 @@ def test_bi_tools_can_read_the_published_file_while_a_run_writes(ran):
     )
     try:
         assert ran.run().success
+        time.sleep(1)
     finally:
+        stop.touch()
         out, err = reader.communicate(timeout=60)
     assert reader.returncode == 0, err
-    assert int(out) > 50
+    result = json.loads(out)
+    after = _publication_id(ran)
+    assert result["errors"] == [], result["errors"][:3]
+    assert result["queries"] > 50
+    assert after != before and result["seen"] == [before, after]
 
 
 def test_any_landing_folder_in_the_contract_works(tmp_path):

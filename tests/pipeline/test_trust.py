@@ -66,7 +66,7 @@ def test_trust_deciles_predict_retention_and_vanity_deciles_do_not(world):
 def minority_scores(pw: PipelineWorld) -> tuple[int, float, float]:
     advocates = _mart(pw, "select * from marts.advocates")
     chosen = set(advocates.filter(pl.col("in_unlocking_minority"))["account_id"].to_list())
-    precision, recall, _ = _f1(chosen, set(pw.truth["advocates"]))
+    precision, recall, _ = _f1(chosen, pw.as_published(pw.truth["advocates"], "social_account"))
     return len(chosen), precision, recall
 
 
@@ -83,7 +83,9 @@ def silent_scores(world: PipelineWorld) -> dict[str, tuple[float, float, float]]
     orders = world.world.truth_tables["orders"]
     trust = _mart(world, "select contact_id, is_silent_satisfied from marts.customer_trust")
     predicted = set(trust.filter(pl.col("is_silent_satisfied"))["contact_id"].to_list())
-    planted = set(contacts.filter(pl.col("is_silent_satisfied"))["contact_id"].to_list())
+    planted = world.as_published(
+        contacts.filter(pl.col("is_silent_satisfied"))["contact_id"].to_list(), "contact"
+    )
     # the segment by its definition: no social presence, satisfied (latent satisfaction
     # at least the planted segment's floor), repeat buyer, not lapsed by the end
     repeat = (
@@ -92,14 +94,15 @@ def silent_scores(world: PipelineWorld) -> dict[str, tuple[float, float, float]]
         .len()
         .filter(pl.col("len") >= 2)
     )
-    defined = set(
+    defined = world.as_published(
         contacts.join(repeat, on="contact_id", how="semi")
         .filter(
             ~pl.col("has_social_account"),
             pl.col("satisfaction") >= 1.5,
             pl.col("lapse_month") >= world.truth["window"]["months"],
         )["contact_id"]
-        .to_list()
+        .to_list(),
+        "contact",
     )
     p1, r1, f1_planted = _f1(predicted, planted)
     p2, r2, f1_defined = _f1(predicted, defined)

@@ -173,3 +173,14 @@ def test_quotes_spaces_and_unicode_in_paths_reach_dbt_and_sql_escaped(tmp_path):
     s = Settings.from_env({"TC_WAREHOUSE_DIR": str(tmp_path / "l'entrepôt ✓")})
     assert s.dbt_vars()["raw_dir"].endswith("l'entrepôt ✓/raw")
     assert sql_string(s.dbt_vars()["raw_dir"]).endswith("l''entrepôt ✓/raw'")
+
+
+def test_raw_ids_are_published_only_when_set_to_true(tmp_path):
+    base = {"TC_WAREHOUSE_DIR": str(tmp_path / "wh")}
+    assert Settings.from_env(base).publish_raw_ids is False
+    assert Settings.from_env({**base, "TC_PUBLISH_RAW_IDS": " TRUE "}).publish_raw_ids is True
+    assert Settings.from_env({**base, "TC_PUBLISH_RAW_IDS": "0"}).publish_raw_ids is False
+    with pytest.raises(SettingsError, match="TC_PUBLISH_RAW_IDS='maybe' must be true or false"):
+        Settings.from_env({**base, "TC_PUBLISH_RAW_IDS": "maybe"})
+    key = Settings.from_env(base).pseudonym_key_path
+    assert key.parent == tmp_path / "wh" and "published" not in key.parts

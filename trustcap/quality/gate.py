@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 from ingestion.load import StoragePaths, quarantine_counts
+from trustcap.publish import published_tables
 from trustcap.quality.store import (
     RESULT_SCHEMA,
     blocking_failures,
@@ -34,13 +35,10 @@ def previous_row_counts(published_path: Path) -> dict[str, int]:
         return {}
     con = duckdb.connect(str(published_path), read_only=True)
     try:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'marts'"
-            ).fetchall()
-        ]
-        return {t: con.execute(f"select count(*) from marts.{t}").fetchone()[0] for t in tables}
+        return {
+            t: con.execute(f"select count(*) from marts.{t}").fetchone()[0]
+            for t in published_tables(con)
+        }
     finally:
         con.close()
 
@@ -111,8 +109,12 @@ def assert_publishable(quality_dir: Path, run_id: str) -> pl.DataFrame:
     return results
 
 
-def pipeline_quality_select(quality_dir: Path) -> str:
-    """The pipeline_quality mart: every logged run's results (grain: run x check)."""
+def pipeline_quality_select(quality_dir: Path, examples: bool = True) -> str:
+    """The pipeline_quality mart: every logged run's results (grain: run x check).
+
+    `examples=False` drops the failing values a check quotes ("3 unexpected (e.g. C1,
+    C2)"): they can be any column's values, people's ids too, so they are published
+    only with TC_PUBLISH_RAW_IDS; the warehouse's log and report keep them."""
     glob = sql_string((results_dir(quality_dir) / "*.parquet").as_posix())
     # the contract's columns first, in its order; then what this project adds
     contract = [
@@ -125,7 +127,17 @@ def pipeline_quality_select(quality_dir: Path) -> str:
         "observed_value",
         "quarantined_rows",
     ]
-    columns = ", ".join([*contract, *(c for c in RESULT_SCHEMA if c not in contract)])
+    observed = (
+        "observed_value"
+        if examples
+        else r"regexp_replace(observed_value, ' \(e\.g\. .*\)$', '') as observed_value"
+    )
+    columns = ", ".join(
+        [
+            *(observed if c == "observed_value" else c for c in contract),
+            *(c for c in RESULT_SCHEMA if c not in contract),
+        ]
+    )
     return (
         f"select {columns} from read_parquet({glob}) order by checked_at, run_id, asset, check_name"
     )
