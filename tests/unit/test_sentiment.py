@@ -43,13 +43,20 @@ def test_negation_emoji_and_unsupported_languages(scorer):
             "Le mixeur est arrivé 😡😡",
             "El pedido llegó tarde y la caja estaba rota, muy mal servicio",
             "Die Lieferung war leider viel zu spät und beschädigt",
+            "A entrega atrasou e a caixa chegou quebrada, péssimo atendimento",
+            "La consegna è arrivata in ritardo e la scatola era rotta, pessimo servizio",
+            "Het pakket kwam te laat en de doos was kapot, slechte service",
         ],
     )
     pol = scored["polarity"].to_list()
     assert pol[0] == "positive" and pol[1] == "negative"
     assert pol[2] == "negative"
-    # not covered: null, never guessed
-    assert scored["sentiment"][3] is None and scored["sentiment"][4] is None
+    # Spanish, German, Portuguese are scored (issue 19)
+    assert scored["lang"].to_list()[3:6] == ["es", "de", "pt"]
+    assert pol[3:6] == ["negative", "negative", "negative"]
+    # not covered (Italian, Dutch): counted with their language, never guessed
+    assert scored["lang"].to_list()[6:] == ["it", "nl"]
+    assert scored["sentiment"][6] is None and scored["sentiment"][7] is None
 
 
 def test_airline_complaints_are_heard(scorer):

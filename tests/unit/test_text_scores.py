@@ -26,10 +26,12 @@ def test_each_distinct_text_is_scored_once_and_only_new_ones_on_a_rerun(tmp_path
     again = update_text_scores(con, analytics, workers=1)
     assert (again.scored_now, again.distinct_texts) == (0, 2)
 
-    con = _warehouse(tmp_path / "w.duckdb", [*first, "Le colis est perdu 😡", "Der Kuchen"])
+    con = _warehouse(
+        tmp_path / "w.duckdb", [*first, "Le colis est perdu 😡", "Il pacco è arrivato"]
+    )
     later = update_text_scores(con, analytics, workers=1)
     assert (later.scored_now, later.distinct_texts) == (2, 4)
-    assert later.unsupported_language == 1  # German: null, counted, never guessed
+    assert later.unsupported_language == 1  # Italian: null, counted, never guessed
     scores = pl.read_parquet(analytics / SCORES_FILE)
     assert scores["text_hash"].n_unique() == 4
     assert "text" not in scores.columns  # texts (possibly private messages) are not kept
