@@ -181,7 +181,9 @@ def quality_table(cv: pl.DataFrame, folds: int) -> pl.DataFrame:
         for scorer in ("lexicon", "supervised"):
             predicted = part[scorer].to_numpy()
             accuracy, macro = metrics(label, predicted)
-            results[scorer] = (accuracy, macro, float((part[scorer] == "negative").mean()))
+            # an unscored text is not negative, as in voice_of_market
+            negative = float((part[scorer] == "negative").fill_null(False).mean())
+            results[scorer] = (accuracy, macro, negative)
         enough = part.height >= MIN_LABELS_PER_LANGUAGE and part["supervised"].null_count() == 0
         chosen = enough and results["supervised"][1] > results["lexicon"][1]
         for scorer, (accuracy, macro, negative) in results.items():
