@@ -136,6 +136,15 @@ SETTINGS: tuple[Setting, ...] = (
         "(social/accounts is_brand), before a text's sentiment is read; they carry no "
         "opinion. Case-insensitive, whole words.",
     ),
+    # ---- voice: languages and scored share (issue 19)
+    Setting(
+        "TC_VOICE_MIN_SCORED_SHARE",
+        "0.5",
+        "A week x topic of voice_of_market whose mentions are scored (supplied or scored "
+        "sentiment) in a smaller share than this is flagged (is_scored_share_low) and gets "
+        "no negative share: a share from a sliver of the voice is not the voice. 0 to 1.",
+    ),
+    # ---- end voice
     Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
     Setting(
         "TC_DEMO_SCALE",
@@ -221,6 +230,7 @@ class Settings:
     engine: str = "duckdb"
     spark_driver_memory: str = "4g"
     brand_terms: tuple[str, ...] = ()
+    voice_min_scored_share: float = 0.5  # voice block (issue 19)
     demo_seed: int = 7
     demo_scale: float = 1.0
     dagster_home: Path = field(default=Path())
@@ -294,6 +304,9 @@ class Settings:
             engine=_choice(get("TC_ENGINE").lower(), "TC_ENGINE", ENGINES),
             spark_driver_memory=spark_memory,
             brand_terms=_terms(env.get("TC_BRAND_TERMS")),
+            voice_min_scored_share=_float(
+                get("TC_VOICE_MIN_SCORED_SHARE"), "TC_VOICE_MIN_SCORED_SHARE", 0.0, 1.0
+            ),
             demo_seed=_int(get("TC_DEMO_SEED"), "TC_DEMO_SEED", 0),
             demo_scale=_float(get("TC_DEMO_SCALE"), "TC_DEMO_SCALE", 0.001, 10_000.0),
             dagster_home=dagster_home,
@@ -384,6 +397,7 @@ class Settings:
             "amplification_threshold": self.amplification_threshold,
             "trust_half_life_days": self.trust_half_life_days,
             "trust_asymmetry": self.trust_asymmetry,
+            "voice_min_scored_share": self.voice_min_scored_share,
         }
 
     def dbt_env(self) -> dict[str, str]:
@@ -418,4 +432,5 @@ class Settings:
         os.environ["TC_QUALITY_ROW_COUNT_TOLERANCE"] = repr(self.quality_row_count_tolerance)
         os.environ["TC_QUALITY_MAX_AGE_DAYS"] = repr(self.quality_max_age_days)
         os.environ["TC_BRAND_TERMS"] = ",".join(self.brand_terms)
+        os.environ["TC_VOICE_MIN_SCORED_SHARE"] = repr(self.voice_min_scored_share)
         os.environ["DAGSTER_HOME"] = self.dagster_home.as_posix()
