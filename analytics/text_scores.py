@@ -32,6 +32,7 @@ from analytics.files import write_parquet_atomic
 from analytics.sentiment import (
     COMPLAINT_TERMS,
     ES_LEXICON,
+    LEXICON_OVERRIDES,
     MINHASH_BANDS,
     MINHASH_PERMUTATIONS,
     build_scorer,
@@ -58,7 +59,7 @@ BANDS_SCHEMA = {"text_hash": pl.String, "band_no": pl.Int32, "band_key": pl.Int6
 
 def scorer_version(brand_terms: tuple[str, ...] = (), labels: pl.DataFrame | None = None) -> str:
     # the scorer's own code counts too: a changed rule must not leave stale scores cached
-    parts = [COMPLAINT_TERMS.read_bytes(), ES_LEXICON.read_bytes()]
+    parts = [p.read_bytes() for p in (COMPLAINT_TERMS, ES_LEXICON, LEXICON_OVERRIDES)]
     parts += [Path(m.__file__).read_bytes() for m in (sentiment, brand_scorer)]
     parts.append(("brand=" + "|".join(normalise_brand_terms(brand_terms))).encode())
     if labels is not None and labels.height:

@@ -22,8 +22,12 @@ def scorer():
     return build_scorer()
 
 
-@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("lang", ["en", "fr", "es", "pt", "de"])
 def test_generated_texts_agree_with_their_planted_polarity(scorer, lang):
+    """Issue 19: >= 90 % in each of the five languages. The templates were written as
+    customers write, not from the lexicons; but the same person wrote both and fixed
+    generic lexicon rules on these texts (docs/voice_languages.md): this shows each
+    language is read end to end, not the accuracy on real text."""
     rng = np.random.default_rng(3)
     n = 1500
     polarity = rng.choice([-1, 0, 1], n)
@@ -31,7 +35,7 @@ def test_generated_texts_agree_with_their_planted_polarity(scorer, lang):
     scored = score_texts(scorer, list(texts))
     assert (scored["lang"] == lang).mean() >= 0.95
     agree = (scored["polarity"] == pl.Series([LABEL[p] for p in polarity])).mean()
-    assert agree >= 0.85, agree
+    assert agree >= 0.90, agree
 
 
 def test_negation_emoji_and_unsupported_languages(scorer):
