@@ -325,3 +325,47 @@ def brand_adapted_folds(
             }
         )
     return rows
+
+
+# ------------------------------------------------------------------ Portuguese, real text
+OLIST_REVIEWS = (
+    Path(__file__).resolve().parent.parent
+    / "tests/fixtures/real/olist_ecommerce_sample15k/olist_order_reviews_dataset.csv.gz"
+)
+
+
+def portuguese_reviews(path: Path = OLIST_REVIEWS, supplied: str | None = None) -> dict:
+    """The default scorer on real Brazilian customer reviews (Olist) with a comment:
+    a review scored 1-2 stars is labelled negative, 3-5 not. Language detected (as a
+    new user's reviews arrive, without a language tag) unless `supplied`. Returns n,
+    scored share, labelled and reported negative share, accuracy of negative vs not,
+    precision and recall of negative, and the reported negative share per star."""
+    reviews = pl.read_csv(path, infer_schema_length=0).filter(
+        pl.col("review_comment_message").str.strip_chars().str.len_chars() > 0
+    )
+    scorer = build_scorer()
+    texts = reviews["review_comment_message"].to_list()
+    scored = score_texts(
+        scorer, texts, supplied=None if supplied is None else [supplied] * len(texts)
+    )
+    labelled = reviews["review_score"].cast(pl.Int32) <= 2
+    reported = (scored["polarity"] == "negative").fill_null(False)
+    hits = int((labelled & reported).sum())
+    stars = (
+        reviews.select(stars=pl.col("review_score").cast(pl.Int32))
+        .with_columns(negative=reported)
+        .group_by("stars")
+        .agg(pl.col("negative").mean())
+        .sort("stars")
+    )
+    return {
+        "n": reviews.height,
+        "scored_share": float(scored["sentiment"].is_not_null().mean()),
+        "portuguese_share": float((scored["lang"] == "pt").mean()),
+        "labelled_negative": float(labelled.mean()),
+        "reported_negative": float(reported.mean()),
+        "accuracy": float((labelled == reported).mean()),
+        "precision": hits / max(int(reported.sum()), 1),
+        "recall": hits / max(int(labelled.sum()), 1),
+        "negative_by_stars": dict(stars.iter_rows()),
+    }
