@@ -314,15 +314,19 @@ def detect_languages(
     ]
 
 
-def resolve_languages(scorer: Scorer, frame: pl.DataFrame) -> pl.Series:
+def resolve_languages(scorer: Scorer, frame: pl.DataFrame, detect=None) -> pl.Series:
     """Column lang: 'zxx' for a text without letters once masked, else the supplied
     language (column supplied_lang), else the detector's: detection runs only on the
-    texts that need it, the costliest step of scoring."""
+    texts that need it, the costliest step of scoring. `detect` (texts -> languages)
+    replaces the in-process detector (score_and_hash spreads it over processes)."""
     no_letters = ~frame["opinion_text"].str.contains(r"[^\W\d_]")
     need = frame["supplied_lang"].is_null() & ~no_letters
-    detected = pl.Series(
-        detect_languages(scorer, frame.filter(need)["language_text"].to_list()), dtype=pl.String
-    )
+    pending = frame.filter(need)["language_text"].to_list()
+    if detect is None:
+        detected = detect_languages(scorer, pending)
+    else:
+        detected = detect(pending) if pending else []
+    detected = pl.Series(detected, dtype=pl.String)
     return (
         frame.select(
             pl.when(no_letters)
@@ -610,6 +614,7 @@ def score_texts(
     texts: list[str],
     langs: list[str | None] | None = None,
     supplied: list[str | None] | None = None,
+    detect=None,
 ):
     """One row per text: text, opinion_text (masked), lang, generic, complaint_penalty,
     sentiment, polarity. `langs` forces each text's language (evaluation); `supplied`
@@ -624,7 +629,7 @@ def score_texts(
         supplied_lang=supplied_language(pl.col("supplied")),
     )
     if langs is None:
-        lang = resolve_languages(scorer, frame)
+        lang = resolve_languages(scorer, frame, detect)
     else:
         lang = pl.Series("lang", langs, dtype=pl.String)
     frame = frame.drop("language_text", "supplied", "supplied_lang").with_columns(lang=lang)
@@ -657,30 +662,27 @@ def polarity(score: pl.Expr) -> pl.Expr:
 
 
 # ------------------------------------------------------------------ many texts
-_WORKER_SCORER: Scorer | None = None
+# Scoring and MinHash are set-based (polars and numpy use every core by themselves);
+# language detection is a Python loop per text, so only it is spread over processes,
+# and only when enough texts need it to pay for starting them.
+_WORKER_DETECTOR: Scorer | None = None
 
 
-def _init_worker(brand_terms: tuple[str, ...] = ()) -> None:
-    global _WORKER_SCORER
-    _WORKER_SCORER = build_scorer(brand_terms=brand_terms)
+def _init_worker() -> None:
+    global _WORKER_DETECTOR
+    _WORKER_DETECTOR = Scorer(None, pl.DataFrame(), pl.DataFrame(), pl.DataFrame())
 
 
-def _score_and_hash_chunk(
-    part: tuple[int, list[str], list[str | None]],
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    offset, texts, supplied = part
-    bands = minhash_bands(texts).with_columns(pl.col("text_index") + offset)
-    return score_texts(_WORKER_SCORER, texts, supplied=supplied), bands
+def _detect_chunk(texts: list[str]) -> list[str | None]:
+    return detect_languages(_WORKER_DETECTOR, texts)
 
 
-def _pool(workers: int, brand_terms: tuple[str, ...] = ()):
+def _pool(workers: int):
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
     # spawn: the caller may hold threads (Dagster, DuckDB) that fork would copy mid-state
-    return ProcessPoolExecutor(
-        workers, get_context("spawn"), initializer=_init_worker, initargs=(brand_terms,)
-    )
+    return ProcessPoolExecutor(workers, get_context("spawn"), initializer=_init_worker)
 
 
 def score_and_hash(
@@ -690,19 +692,19 @@ def score_and_hash(
     brand_terms: Iterable[str | None] = (),
     supplied: list[str | None] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """score_texts and minhash_bands of the same texts, over worker processes;
-    `supplied`: each text's language as the source gave it (or None)."""
-    brand_terms = normalise_brand_terms(brand_terms)
-    supplied = [None] * len(texts) if supplied is None else supplied
-    if workers <= 1 or len(texts) <= chunk:
-        scorer = build_scorer(brand_terms=brand_terms)
-        return score_texts(scorer, texts, supplied=supplied), minhash_bands(texts)
-    parts = [
-        (i, texts[i : i + chunk], supplied[i : i + chunk]) for i in range(0, len(texts), chunk)
-    ]
-    with _pool(workers, brand_terms) as pool:
-        done = list(pool.map(_score_and_hash_chunk, parts))
-    return pl.concat([d[0] for d in done]), pl.concat([d[1] for d in done])
+    """score_texts and minhash_bands of the same texts; language detection, where
+    needed, over `workers` processes in chunks of `chunk` texts (in-process when fewer
+    texts need it). `supplied`: each text's language as the source gave it (or None)."""
+    scorer = build_scorer(brand_terms=normalise_brand_terms(brand_terms))
+
+    def detect(pending: list[str]) -> list[str | None]:
+        if workers <= 1 or len(pending) <= chunk:
+            return detect_languages(scorer, pending)
+        parts = [pending[i : i + chunk] for i in range(0, len(pending), chunk)]
+        with _pool(workers) as pool:
+            return [lang for part in pool.map(_detect_chunk, parts) for lang in part]
+
+    return score_texts(scorer, texts, supplied=supplied, detect=detect), minhash_bands(texts)
 
 
 # ------------------------------------------------------------------ near-duplicates
