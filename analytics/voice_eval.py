@@ -128,7 +128,7 @@ def predict(scored: pl.DataFrame, terms: pl.DataFrame, override: float) -> pl.Se
     """Polarity with the given complaint rules and override: the scorer's own
     expressions (analytics.sentiment), on the scores computed once."""
     return (
-        scored.with_columns(complaint_penalty=complaint_penalty(terms))
+        scored.with_columns(complaint_penalty=complaint_penalty(scored, terms))
         .with_columns(sentiment=combined_sentiment(override))
         .select(polarity(pl.col("sentiment")))
         .to_series()
@@ -281,3 +281,91 @@ def markdown_confusion(row: dict) -> str:
         cells = " | ".join(str(row["confusion"][a][b]) for b in PREDICTED)
         lines.append(f"| {a} | {cells} |")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ brand-adapted scorer
+OWN_LABELS = 300  # labelled texts of the held-out airline in its training set
+
+
+def brand_adapted_folds(
+    tweets: pl.DataFrame | None = None, own_labels: int = OWN_LABELS, seed: int = 1
+) -> list[dict]:
+    """Leave one airline out for the supervised scorer (analytics.brand_scorer): trained
+    on every other airline's labels plus `own_labels` labelled texts of the held-out
+    one (a random draw, `seed`), reported on its remaining texts; beside it the lexicon
+    scorer on the same remaining texts. One row per held-out airline."""
+    from analytics import brand_scorer
+
+    tweets = load_airline_tweets() if tweets is None else tweets
+    scorer = build_scorer(brand_terms=all_brand_terms())
+    scored = score_once(tweets, scorer)
+    rows = []
+    for brand in sorted(scored["brand"].unique()):
+        held = scored.filter(pl.col("brand") == brand).sample(fraction=1.0, shuffle=True, seed=seed)
+        train = pl.concat([scored.filter(pl.col("brand") != brand), held.head(own_labels)])
+        test = held.slice(own_labels)
+        model = brand_scorer.fit(
+            train, train["label"].to_list(), own=(train["brand"] == brand).to_numpy()
+        )
+        predicted = model.predict(test)["polarity"]
+        supervised = fold_metrics(test["label"], predicted)
+        lexicon = fold_metrics(test["label"], test["polarity"])
+        rows.append(
+            {
+                "held_out": brand,
+                "own_labels": own_labels,
+                "n": test.height,
+                "labelled_negative": supervised["labelled_negative"],
+                "reported_negative": supervised["reported_negative"],
+                "accuracy": supervised["accuracy"],
+                "macro_f1": supervised["macro_f1"],
+                "lexicon_accuracy": lexicon["accuracy"],
+                "lexicon_macro_f1": lexicon["macro_f1"],
+                "confusion": supervised["confusion"],
+            }
+        )
+    return rows
+
+
+# ------------------------------------------------------------------ Portuguese, real text
+OLIST_REVIEWS = (
+    Path(__file__).resolve().parent.parent
+    / "tests/fixtures/real/olist_ecommerce_sample15k/olist_order_reviews_dataset.csv.gz"
+)
+
+
+def portuguese_reviews(path: Path = OLIST_REVIEWS, supplied: str | None = None) -> dict:
+    """The default scorer on real Brazilian customer reviews (Olist) with a comment:
+    a review scored 1-2 stars is labelled negative, 3-5 not. Language detected (as a
+    new user's reviews arrive, without a language tag) unless `supplied`. Returns n,
+    scored share, labelled and reported negative share, accuracy of negative vs not,
+    precision and recall of negative, and the reported negative share per star."""
+    reviews = pl.read_csv(path, infer_schema_length=0).filter(
+        pl.col("review_comment_message").str.strip_chars().str.len_chars() > 0
+    )
+    scorer = build_scorer()
+    texts = reviews["review_comment_message"].to_list()
+    scored = score_texts(
+        scorer, texts, supplied=None if supplied is None else [supplied] * len(texts)
+    )
+    labelled = reviews["review_score"].cast(pl.Int32) <= 2
+    reported = (scored["polarity"] == "negative").fill_null(False)
+    hits = int((labelled & reported).sum())
+    stars = (
+        reviews.select(stars=pl.col("review_score").cast(pl.Int32))
+        .with_columns(negative=reported)
+        .group_by("stars")
+        .agg(pl.col("negative").mean())
+        .sort("stars")
+    )
+    return {
+        "n": reviews.height,
+        "scored_share": float(scored["sentiment"].is_not_null().mean()),
+        "portuguese_share": float((scored["lang"] == "pt").mean()),
+        "labelled_negative": float(labelled.mean()),
+        "reported_negative": float(reported.mean()),
+        "accuracy": float((labelled == reported).mean()),
+        "precision": hits / max(int(reported.sum()), 1),
+        "recall": hits / max(int(labelled.sum()), 1),
+        "negative_by_stars": dict(stars.iter_rows()),
+    }

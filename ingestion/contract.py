@@ -25,6 +25,7 @@ TICKET_STATUSES = ("open", "resolved", "closed_unresolved")
 ORDER_STATUSES = ("completed", "cancelled", "refunded")
 ORDER_CHANNELS = ("online", "store", "marketplace", "other")
 COST_CATEGORIES = ("staff", "tooling", "ads", "prizes", "agency", "other")
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
 
 EXTENSIONS = ("csv.gz", "jsonl.gz", "csv", "jsonl", "parquet")  # longest suffix first
 
@@ -133,6 +134,20 @@ ENTITIES: tuple[Entity, ...] = (
             _c("reach", "int", **_count),
             _c("engagements", "int", **_count),
         ),
+    ),
+    # addition to the landing contract (issue 19): texts the brand labelled itself,
+    # which train the brand-adapted scorer (analytics/brand_scorer.py)
+    Entity(
+        "social",
+        "labelled_texts",
+        (
+            _c("label_id", "str", key=True),
+            _c("platform", "str", nullable=True, **_platform),
+            _c("activity_id", "str", nullable=True),
+            _c("text", "str", nullable=True),
+            _c("label", "str", allowed=SENTIMENT_LABELS, lower_case=True),
+        ),
+        one_of=("activity_id", "text"),
     ),
     Entity(
         "crm",

@@ -5,8 +5,9 @@
 
 Each airline of the labelled development split is held out in turn: the complaint
 rules kept and the complaint override are fitted on the other airlines only, then the
-held-out airline is scored and reported (analytics/voice_eval.py). About 15 s on one
-core.
+held-out airline is scored and reported (analytics/voice_eval.py); then the
+brand-adapted scorer per held-out airline (--draws N: N random draws of its 300
+labelled tweets) and the Portuguese Olist reviews. About 40 s a draw on one core.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from analytics import voice_eval as ve  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv", type=Path, default=ve.AIRLINE_TWEETS)
+    parser.add_argument(
+        "--draws", type=int, default=1, help="draws of the 300 labelled tweets (seeds 1..N)"
+    )
     args = parser.parse_args()
     tweets = ve.load_airline_tweets(args.csv)
     result = ve.evaluate(tweets)
@@ -57,6 +61,31 @@ def main() -> int:
     print("|---|---|---|---|---|")
     for r in share.rows():
         print(f"| {r[0]} | " + " | ".join(f"{v:.1%}" for v in r[1:]) + " |")
+    print(
+        "\n## Brand-adapted scorer: other airlines' labels + 300 of the held-out one's, "
+        "reported on its remaining tweets\n"
+    )
+    print(
+        "| draw | held out | n reported | labelled neg | reported neg | accuracy | macro-F1 "
+        "| lexicon accuracy | lexicon macro-F1 |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for seed in range(1, args.draws + 1):
+        for r in ve.brand_adapted_folds(tweets, seed=seed):
+            print(
+                f"| {seed} | {r['held_out']} | {r['n']:,} | {r['labelled_negative']:.1%} | "
+                f"{r['reported_negative']:.1%} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} | "
+                f"{r['lexicon_accuracy']:.3f} | {r['lexicon_macro_f1']:.3f} |"
+            )
+    m = ve.portuguese_reviews()
+    print("\n## Portuguese: Olist reviews with a comment, 1-2 stars labelled negative\n")
+    print(
+        f"n {m['n']:,}; scored {m['scored_share']:.1%} (Portuguese {m['portuguese_share']:.1%}); "
+        f"negative labelled {m['labelled_negative']:.1%}, reported {m['reported_negative']:.1%}; "
+        f"accuracy {m['accuracy']:.3f}; precision {m['precision']:.2f}, recall {m['recall']:.2f}; "
+        "read negative by stars: "
+        + ", ".join(f"{k}: {v:.1%}" for k, v in m["negative_by_stars"].items())
+    )
     return 0
 
 

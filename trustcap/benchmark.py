@@ -293,6 +293,8 @@ def run_benchmark(
             scale=scale,
             activity_density=activity_density,
             order_density=order_density,
+            # the default scorer's throughput: no labels, so no brand-adapted scorer
+            labelled_texts=0,
         )
     )
     generate_seconds = time.perf_counter() - started

@@ -177,6 +177,15 @@ SETTINGS: tuple[Setting, ...] = (
         "for every BI user.",
     ),
     # --- end publication: personal data ---
+    # ---- voice: languages and scored share (issue 19)
+    Setting(
+        "TC_VOICE_MIN_SCORED_SHARE",
+        "0.5",
+        "A week x topic of voice_of_market whose mentions are scored (supplied or scored "
+        "sentiment) in a smaller share than this is flagged (is_scored_share_low) and gets "
+        "no negative share: a share from a sliver of the voice is not the voice. 0 to 1.",
+    ),
+    # ---- end voice
     Setting("TC_DEMO_SEED", "7", "Seed of the demo world generator."),
     Setting(
         "TC_DEMO_SCALE",
@@ -301,6 +310,7 @@ class Settings:
     # ingestion throughput
     ingest_workers: int = 2
     publish_raw_ids: bool = False  # publication: personal data
+    voice_min_scored_share: float = 0.5  # voice block (issue 19)
     demo_seed: int = 7
     demo_scale: float = 1.0
     dagster_home: Path = field(default=Path())
@@ -383,6 +393,9 @@ class Settings:
             **_landing_input_settings(get),
             ingest_workers=_int(get("TC_INGEST_WORKERS"), "TC_INGEST_WORKERS", 1),
             publish_raw_ids=_bool(get("TC_PUBLISH_RAW_IDS"), "TC_PUBLISH_RAW_IDS"),
+            voice_min_scored_share=_float(
+                get("TC_VOICE_MIN_SCORED_SHARE"), "TC_VOICE_MIN_SCORED_SHARE", 0.0, 1.0
+            ),
             demo_seed=_int(get("TC_DEMO_SEED"), "TC_DEMO_SEED", 0),
             demo_scale=_float(get("TC_DEMO_SCALE"), "TC_DEMO_SCALE", 0.001, 10_000.0),
             dagster_home=dagster_home,
@@ -490,6 +503,7 @@ class Settings:
             "amplification_threshold": self.amplification_threshold,
             "trust_half_life_days": self.trust_half_life_days,
             "trust_asymmetry": self.trust_asymmetry,
+            "voice_min_scored_share": self.voice_min_scored_share,
         }
 
     def dbt_env(self) -> dict[str, str]:
@@ -525,6 +539,7 @@ class Settings:
         os.environ["TC_QUALITY_MAX_AGE_DAYS"] = repr(self.quality_max_age_days)
         os.environ["TC_BRAND_TERMS"] = ",".join(self.brand_terms)
         os.environ["TC_PUBLISH_RAW_IDS"] = "true" if self.publish_raw_ids else "false"
+        os.environ["TC_VOICE_MIN_SCORED_SHARE"] = repr(self.voice_min_scored_share)
         os.environ["DAGSTER_HOME"] = self.dagster_home.as_posix()
 
 

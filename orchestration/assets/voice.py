@@ -10,10 +10,12 @@ from analytics.text_scores import update_text_scores
 from orchestration.resources import SettingsResource
 from trustcap.warehouse import readable_warehouse
 
-# the brand accounts' handles are masked before scoring (with TC_BRAND_TERMS)
+# the brand accounts' handles are masked before scoring (with TC_BRAND_TERMS); the
+# brand's labelled texts train the brand-adapted scorer
 INPUTS = [
     AssetKey(["staging", "stg_social__activities"]),
     AssetKey(["staging", "stg_social__accounts"]),
+    AssetKey(["staging", "stg_social__labelled_texts"]),
 ]
 
 
@@ -27,10 +29,24 @@ INPUTS = [
             description=(
                 "Sentiment of each distinct activity text (keyed by md5, text not stored): "
                 "@handles, URLs and the brand's own names (TC_BRAND_TERMS, brand accounts' "
-                "handles) masked; language detected by py3langid; VADER (English) or "
-                "textblob-fr (French) plus the complaint lexicon; null for languages not "
+                "handles) masked; language supplied by the source, else detected by "
+                "py3langid; VADER (English) or the lexicons of French, Spanish, Portuguese "
+                "and German, plus the complaint lexicon; the brand-adapted scorer where the "
+                "brand's labelled texts make it measure better; null for languages not "
                 "covered. Cached: a rerun scores only texts not seen before (see "
-                "analytics/sentiment.py)."
+                "analytics/sentiment.py, analytics/brand_scorer.py)."
+            ),
+        ),
+        AssetSpec(
+            AssetKey(["analytics", "voice_scorer_quality"]),
+            deps=INPUTS,
+            group_name="analytics",
+            kinds={"python", "parquet", "scikit-learn"},
+            description=(
+                "The lexicon scorer and the brand-adapted scorer (trained on "
+                "social/labelled_texts) compared on the same cross-validation folds, per "
+                "language: accuracy, macro-F1, which one reads the language. Empty without "
+                "labels."
             ),
         ),
         AssetSpec(
@@ -58,7 +74,9 @@ def text_scores(context: AssetExecutionContext, settings: SettingsResource):
     context.log.info(
         f"{run.scored_now:,} new distinct texts scored in {run.seconds:.1f} s "
         f"({run.texts_per_second:,.0f}/s); {run.distinct_texts:,} distinct texts cached; "
-        f"{run.unsupported_language:,} in languages not covered"
+        f"{run.unsupported_language:,} in languages not covered; "
+        f"{run.labelled_texts:,} labelled texts ({run.unresolved_labels:,} without a text), "
+        f"brand-adapted scorer used for: {', '.join(run.supervised_languages) or 'none'}"
     )
     meta = {
         "distinct_texts": run.distinct_texts,
@@ -68,6 +86,14 @@ def text_scores(context: AssetExecutionContext, settings: SettingsResource):
         "languages_this_run": run.by_language,
     }
     yield MaterializeResult(asset_key=AssetKey(["analytics", "text_scores"]), metadata=meta)
+    yield MaterializeResult(
+        asset_key=AssetKey(["analytics", "voice_scorer_quality"]),
+        metadata={
+            "labelled_texts": run.labelled_texts,
+            "labels_without_text": run.unresolved_labels,
+            "supervised_languages": ", ".join(run.supervised_languages) or "none",
+        },
+    )
     yield MaterializeResult(
         asset_key=AssetKey(["analytics", "text_minhash_bands"]),
         metadata={"distinct_texts": run.distinct_texts},

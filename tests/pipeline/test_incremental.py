@@ -93,6 +93,15 @@ def test_a_new_day_with_late_links_and_corrections_equals_a_run_over_everything(
     world = generate(WorldConfig(seed=11, scale=0.05))
     before, day, last_day = split_last_day(world.tables)
     history, late = _late_arrivals(before)
+    # labels stay those of texts already landed: a label whose activity lands later
+    # changes the brand-adapted scorer's training set, and then every text is rightly
+    # rescored (one model for all texts, as a run over everything has)
+    history["social/labelled_texts"] = history["social/labelled_texts"].join(
+        history["social/activities"].select("platform", "activity_id"),
+        on=["platform", "activity_id"],
+        how="semi",
+    )
+    assert history["social/labelled_texts"].height > 0
     assert all(f.height > 0 for f in late.values())
     new_rows = sum(f.height for f in day.values()) + sum(f.height for f in late.values())
 

@@ -143,3 +143,30 @@ def test_density_settings_multiply_activities_and_orders_per_contact(world):
     # density 1 is the planted world itself, draw for draw
     same = generate(WorldConfig(seed=11, scale=0.25, activity_density=1.0, order_density=1.0))
     assert all(same.tables[k].equals(world.tables[k]) for k in world.tables)
+
+
+def test_planted_labels_name_member_texts_with_their_planted_polarity():
+
+    labelled = generate(WorldConfig(scale=0.05, labelled_texts=150))
+    plain = generate(WorldConfig(scale=0.05, labelled_texts=0))
+    labels = labelled.tables["social/labelled_texts"]
+    assert labels.height == 150 and labels["label_id"].n_unique() == 150
+    truth = labelled.truth_tables["activities"].select(
+        "platform",
+        "activity_id",
+        label=pl.col("polarity").replace_strict([-1, 0, 1], ["negative", "neutral", "positive"]),
+    )
+    joined = labels.join(truth, on=["platform", "activity_id"], suffix="_truth")
+    assert joined.height == 150 and (joined["label"] == joined["label_truth"]).all()
+    # drawn by a generator of their own: every other landed table is unchanged
+    for name, frame in plain.tables.items():
+        if name != "social/labelled_texts":
+            assert frame.equals(labelled.tables[name]), name
+
+
+def test_a_five_language_world_writes_each_language():
+
+    world = generate(WorldConfig(scale=0.05, text_languages=("en", "fr", "es", "pt", "de")))
+    langs = world.truth_tables["activities"]["lang"].value_counts()
+    assert set(langs["lang"]) == {"en", "fr", "es", "pt", "de"}
+    assert langs["count"].min() > 50

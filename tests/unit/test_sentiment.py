@@ -22,8 +22,12 @@ def scorer():
     return build_scorer()
 
 
-@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("lang", ["en", "fr", "es", "pt", "de"])
 def test_generated_texts_agree_with_their_planted_polarity(scorer, lang):
+    """Issue 19: >= 90 % in each of the five languages. The templates were written as
+    customers write, not from the lexicons; but the same person wrote both and fixed
+    generic lexicon rules on these texts (docs/voice_languages.md): this shows each
+    language is read end to end, not the accuracy on real text."""
     rng = np.random.default_rng(3)
     n = 1500
     polarity = rng.choice([-1, 0, 1], n)
@@ -31,7 +35,7 @@ def test_generated_texts_agree_with_their_planted_polarity(scorer, lang):
     scored = score_texts(scorer, list(texts))
     assert (scored["lang"] == lang).mean() >= 0.95
     agree = (scored["polarity"] == pl.Series([LABEL[p] for p in polarity])).mean()
-    assert agree >= 0.85, agree
+    assert agree >= 0.90, agree
 
 
 def test_negation_emoji_and_unsupported_languages(scorer):
@@ -43,13 +47,20 @@ def test_negation_emoji_and_unsupported_languages(scorer):
             "Le mixeur est arrivé 😡😡",
             "El pedido llegó tarde y la caja estaba rota, muy mal servicio",
             "Die Lieferung war leider viel zu spät und beschädigt",
+            "A entrega atrasou e a caixa chegou quebrada, péssimo atendimento",
+            "La consegna è arrivata in ritardo e la scatola era rotta, pessimo servizio",
+            "Het pakket kwam te laat en de doos was kapot, slechte service",
         ],
     )
     pol = scored["polarity"].to_list()
     assert pol[0] == "positive" and pol[1] == "negative"
     assert pol[2] == "negative"
-    # not covered: null, never guessed
-    assert scored["sentiment"][3] is None and scored["sentiment"][4] is None
+    # Spanish, German, Portuguese are scored (issue 19)
+    assert scored["lang"].to_list()[3:6] == ["es", "de", "pt"]
+    assert pol[3:6] == ["negative", "negative", "negative"]
+    # not covered (Italian, Dutch): counted with their language, never guessed
+    assert scored["lang"].to_list()[6:] == ["it", "nl"]
+    assert scored["sentiment"][6] is None and scored["sentiment"][7] is None
 
 
 def test_airline_complaints_are_heard(scorer):

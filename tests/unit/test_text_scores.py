@@ -1,6 +1,7 @@
 """The scoring cache: each distinct text scored once, only new texts on a rerun."""
 
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 
@@ -8,10 +9,14 @@ from analytics.sentiment import minhash_bands
 from analytics.text_scores import BANDS_FILE, SCORES_FILE, update_text_scores
 
 
-def _warehouse(path, texts):
+def _warehouse(path, texts, langs=None):
     con = duckdb.connect(str(path))
     con.execute("create schema if not exists staging")
-    con.register("incoming", pl.DataFrame({"text": texts}).to_arrow())
+    langs = [None] * len(texts) if langs is None else langs
+    frame = pl.DataFrame(
+        {"text": texts, "lang": langs}, schema={"text": pl.String, "lang": pl.String}
+    )
+    con.register("incoming", frame.to_arrow())
     con.execute("create or replace table staging.stg_social__activities as select * from incoming")
     con.unregister("incoming")
     return con
@@ -26,10 +31,12 @@ def test_each_distinct_text_is_scored_once_and_only_new_ones_on_a_rerun(tmp_path
     again = update_text_scores(con, analytics, workers=1)
     assert (again.scored_now, again.distinct_texts) == (0, 2)
 
-    con = _warehouse(tmp_path / "w.duckdb", [*first, "Le colis est perdu 😡", "Der Kuchen"])
+    con = _warehouse(
+        tmp_path / "w.duckdb", [*first, "Le colis est perdu 😡", "Il pacco è arrivato"]
+    )
     later = update_text_scores(con, analytics, workers=1)
     assert (later.scored_now, later.distinct_texts) == (2, 4)
-    assert later.unsupported_language == 1  # German: null, counted, never guessed
+    assert later.unsupported_language == 1  # Italian: null, counted, never guessed
     scores = pl.read_parquet(analytics / SCORES_FILE)
     assert scores["text_hash"].n_unique() == 4
     assert "text" not in scores.columns  # texts (possibly private messages) are not kept
@@ -101,3 +108,84 @@ def test_the_brand_accounts_handles_and_brand_terms_are_masked(tmp_path):
     assert row["generic_sentiment"] == 0.0
     assert row["scorer_version"] == scorer_version(("amazon", "united"))
     assert scorer_version(("united",)) != scorer_version(("amazon", "united"))
+
+
+def test_a_supplied_language_is_used_and_not_detected(tmp_path, monkeypatch):
+    calls = []
+    import analytics.sentiment as sentiment
+
+    real = sentiment.detect_languages
+
+    def spy(scorer, texts, masked=None):
+        calls.append(list(texts))
+        return real(scorer, texts, masked)
+
+    monkeypatch.setattr(sentiment, "detect_languages", spy)
+    texts = ["Produto chegou quebrado, péssimo", "The parcel never arrived"]
+    con = _warehouse(tmp_path / "w.duckdb", texts, ["pt-BR", None])
+    update_text_scores(con, tmp_path / "a", workers=1)
+    scores = pl.read_parquet(tmp_path / "a" / SCORES_FILE)
+    by_hash = dict(zip(scores["text_hash"], scores["lang_detected"], strict=True))
+    hashes = [con.execute("select md5(?)", [t]).fetchone()[0] for t in texts]
+    assert [by_hash[h] for h in hashes] == ["pt", "en"]
+    # only the text without a supplied language went through the detector
+    assert calls == [["The parcel never arrived"]]
+
+
+def _labels(con, rows):
+    frame = pl.DataFrame(rows, schema=["label_id", "text", "label"], orient="row")
+    con.register("labels", frame.to_arrow())
+    con.execute(
+        "create or replace table staging.stg_social__labelled_texts as "
+        "select label_id, text, md5(text) as text_hash, label from labels"
+    )
+    con.unregister("labels")
+
+
+def test_labelled_texts_train_a_scorer_used_where_it_measures_better(tmp_path):
+    """Brand words no lexicon knows ("zorbed" = broken, "glimmy" = great): the
+    supervised scorer learns them from the brand's labels, measures better on the
+    same folds, and scores the brand's texts; the quality table says so."""
+    from analytics.text_scores import QUALITY_FILE
+
+    rng = np.random.default_rng(0)
+    things = ["kettle", "parcel", "app", "order", "lamp", "plan", "card", "bag"]
+    words = {"negative": "zorbed", "neutral": "in stock", "positive": "glimmy"}
+    rows = []
+    for i in range(180):
+        label = ["negative", "neutral", "positive"][i % 3]
+        thing = things[rng.integers(len(things))]
+        rows.append((f"L{i}", f"my {thing} is {words[label]} number {i}", label))
+    texts = ["the lamp is zorbed again", "the kettle is glimmy today", "Le colis est perdu"]
+    con = _warehouse(tmp_path / "w.duckdb", texts, [None, None, "fr"])
+    _labels(con, rows)
+    run = update_text_scores(con, tmp_path / "a", workers=1)
+    assert run.labelled_texts == 180 and run.supervised_languages == ["en"]
+    quality = pl.read_parquet(tmp_path / "a" / QUALITY_FILE)
+    en = {r["scorer"]: r for r in quality.filter(pl.col("lang") == "en").iter_rows(named=True)}
+    assert en["supervised"]["macro_f1"] > en["lexicon"]["macro_f1"]
+    assert en["supervised"]["is_used"] and not en["lexicon"]["is_used"]
+    everything = quality.filter(pl.col("lang") == "all")
+    assert everything["labelled_texts"].to_list() == [180, 180]
+    assert en["supervised"]["cv_folds"] == 5 and en["supervised"]["labelled_texts"] >= 150
+    scores = pl.read_parquet(tmp_path / "a" / SCORES_FILE)
+    got = {
+        t: scores.filter(pl.col("text_hash") == con.execute("select md5(?)", [t]).fetchone()[0])
+        .select("polarity", "scorer")
+        .row(0)
+        for t in texts
+    }
+    assert got[texts[0]] == ("negative", "supervised")
+    assert got[texts[1]] == ("positive", "supervised")
+    # French has no labels: the lexicon scorer reads it
+    assert got[texts[2]] == ("negative", "lexicon")
+
+
+def test_without_labels_the_quality_table_is_empty_and_nothing_is_supervised(tmp_path):
+    from analytics.text_scores import QUALITY_FILE
+
+    con = _warehouse(tmp_path / "w.duckdb", ["Love it"])
+    run = update_text_scores(con, tmp_path / "a", workers=1)
+    assert run.supervised_languages == [] and run.labelled_texts == 0
+    assert pl.read_parquet(tmp_path / "a" / QUALITY_FILE).height == 0
+    assert pl.read_parquet(tmp_path / "a" / SCORES_FILE)["scorer"].to_list() == ["lexicon"]

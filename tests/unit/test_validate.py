@@ -320,3 +320,23 @@ def test_a_contract_column_of_a_type_the_contract_cannot_read_rejects_the_file(c
     ).with_columns(column)
     with pytest.raises(ColumnTypeError, match=f"{column.name} \\("):
         validate(ORDERS, frame)
+
+
+def test_labelled_texts_need_a_known_label_and_a_text_or_an_activity():
+    """social/labelled_texts (issue 19): a label outside negative/neutral/positive, or
+    neither activity_id nor text, is quarantined with its reason, never dropped."""
+    rows = [
+        {"label_id": "l1", "activity_id": "a1", "text": None, "label": "Negative"},
+        {"label_id": "l2", "activity_id": None, "text": "love it", "label": "positive"},
+        {"label_id": "l3", "activity_id": "a3", "text": None, "label": "angry"},
+        {"label_id": "l4", "activity_id": None, "text": None, "label": "neutral"},
+    ]
+    frame = pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}).with_columns(
+        _line_no=pl.int_range(2, 6, dtype=pl.Int64)
+    )
+    result = validate(entity("social/labelled_texts"), frame)
+    assert result.good["label_id"].to_list() == ["l1", "l2"]
+    assert result.good["label"].to_list() == ["negative", "positive"]
+    reasons = dict(zip(result.bad["_line_no"], result.bad["reason"], strict=True))
+    assert "label" in reasons[4]
+    assert "one of activity_id, text is required" in reasons[5]

@@ -1,4 +1,6 @@
-"""Text templates of the demo world: English and French, by topic and polarity.
+"""Text templates of the demo world: English and French (the default world), and
+Spanish, Portuguese and German (worlds with `text_languages` set), by topic and
+polarity.
 
 Texts are assembled as prefix + topic word + suffix so millions of them are built
 by column operations. Several negative templates carry no generic sentiment word
@@ -11,6 +13,7 @@ import numpy as np
 import polars as pl
 
 TOPICS = ("product", "quality", "delivery", "price", "support", "ethics")
+TEXT_LANGUAGES = ("en", "fr", "es", "pt", "de")
 
 TOPIC_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
@@ -33,6 +36,30 @@ TOPIC_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
             "vos emballages",
             "le PDG",
         ),
+    },
+    "es": {
+        "product": ("la batidora nueva", "la app", "vuestra cafetera", "el kit de inicio"),
+        "quality": ("el acabado", "la batería", "las costuras", "la calidad"),
+        "delivery": ("mi entrega", "el paquete", "el envío", "mi pedido"),
+        "price": ("el precio", "la suscripción", "las nuevas tarifas", "la oferta"),
+        "support": ("atención al cliente", "el servicio técnico", "el soporte", "la línea"),
+        "ethics": ("vuestros proveedores", "las fábricas", "los embalajes", "el director"),
+    },
+    "pt": {
+        "product": ("o liquidificador novo", "o app", "a cafeteira", "o kit inicial"),
+        "quality": ("o acabamento", "a bateria", "a costura", "a qualidade"),
+        "delivery": ("minha entrega", "o pacote", "o frete", "meu pedido"),
+        "price": ("o preço", "a assinatura", "a nova tabela de preços", "a promoção"),
+        "support": ("o atendimento", "o SAC", "o suporte", "a central"),
+        "ethics": ("os fornecedores", "as fábricas", "as embalagens", "o presidente"),
+    },
+    "de": {
+        "product": ("der neue Mixer", "die App", "eure Kaffeemaschine", "das Starterset"),
+        "quality": ("die Verarbeitung", "der Akku", "die Nähte", "die Qualität"),
+        "delivery": ("meine Lieferung", "das Paket", "der Versand", "meine Bestellung"),
+        "price": ("der Preis", "das Abo", "die neuen Preise", "der Rabatt"),
+        "support": ("der Kundenservice", "die Hotline", "der Support", "das Serviceteam"),
+        "ethics": ("eure Lieferkette", "die Fabriken", "die Verpackung", "der Chef"),
     },
 }
 
@@ -76,6 +103,62 @@ TEMPLATES: dict[tuple[str, int], tuple[tuple[str, str], ...]] = {
         ("", " toujours pas arrivé après 3 semaines, commande n°"),
         ("Troisième message sur ", " et toujours aucune réponse"),
         ("", " cassé au bout de deux jours. Je veux être remboursé"),
+    ),
+    # written as customers write, not from the scorer's lexicons: several carry no
+    # generic sentiment word at all, as real complaints and praise often do
+    ("es", 1): (
+        ("Me encanta ", ", ¡muchas gracias!"),
+        ("Muy contenta con ", ", todo perfecto 😍"),
+        ("", " funciona de maravilla, lo recomiendo"),
+        ("Gracias por ", ", sois geniales 👍"),
+    ),
+    ("es", 0): (
+        ("Una pregunta sobre ", ": ¿hay en azul?"),
+        ("¿Alguna novedad sobre ", " para el mes que viene?"),
+        ("¿Cómo cambio ", " en mi cuenta?"),
+    ),
+    ("es", -1): (
+        ("", " es un desastre, muy decepcionada 😡"),
+        ("La peor experiencia con ", ", nunca más"),
+        ("", " sigue sin llegar después de 3 semanas, pedido nº"),
+        ("Tercera vez que escribo por ", " y nadie responde"),
+        ("", " se rompió a los dos días. Quiero la devolución"),
+    ),
+    ("pt", 1): (
+        ("Adorei ", ", muito obrigada!"),
+        ("Muito feliz com ", ", tudo ótimo 😍"),
+        ("", " é excelente, recomendo"),
+        ("Obrigado por ", ", vocês são demais 👍"),
+    ),
+    ("pt", 0): (
+        ("Uma pergunta sobre ", ": tem na cor azul?"),
+        ("Alguma novidade sobre ", " para o mês que vem?"),
+        ("Como altero ", " na minha conta?"),
+    ),
+    ("pt", -1): (
+        ("", " é péssimo, estou muito decepcionada 😡"),
+        ("Pior experiência com ", ", nunca mais compro"),
+        ("", " ainda não chegou depois de 3 semanas, pedido nº"),
+        ("Terceira vez que escrevo sobre ", " e ninguém responde"),
+        ("", " quebrou em dois dias. Quero meu dinheiro de volta"),
+    ),
+    ("de", 1): (
+        ("Ich liebe ", ", vielen Dank!"),
+        ("Sehr zufrieden mit ", ", alles super 😍"),
+        ("", " ist großartig, klare Empfehlung"),
+        ("Danke für ", ", ihr seid toll 👍"),
+    ),
+    ("de", 0): (
+        ("Eine Frage zu ", ": gibt es das in Blau?"),
+        ("Gibt es Neuigkeiten zu ", " für nächsten Monat?"),
+        ("Wie ändere ich ", " in meinem Konto?"),
+    ),
+    ("de", -1): (
+        ("", " ist eine Katastrophe, sehr enttäuscht 😡"),
+        ("Schlechteste Erfahrung mit ", ", nie wieder"),
+        ("", " ist nach 3 Wochen immer noch nicht da, Bestellung Nr. "),
+        ("Zum dritten Mal schreibe ich wegen ", " und niemand antwortet"),
+        ("", " ist nach zwei Tagen kaputt gegangen. Ich will mein Geld zurück"),
     ),
 }
 
@@ -134,6 +217,60 @@ DETAILS: dict[str, tuple[str, ...]] = {
         "Acheté pour le bureau.",
         "J'habite à Lille.",
     ),
+    "es": (
+        "Lo compré en marzo.",
+        "Cliente desde 2019.",
+        "Pedido por la web.",
+        "Lo recogí en la tienda.",
+        "Es para mi hermana.",
+        "Pagué con tarjeta.",
+        "Vivo en Sevilla.",
+        "Segunda compra este año.",
+        "Mi vecina tiene uno igual.",
+        "Lo usé esta mañana.",
+        "Talla grande.",
+        "Para la casa de la playa.",
+        "Lo vi en la tele.",
+        "La referencia está en mi cuenta.",
+        "Elegí el rojo.",
+        "Comprado para la oficina.",
+    ),
+    "pt": (
+        "Comprei em março.",
+        "Cliente desde 2019.",
+        "Pedido feito pelo site.",
+        "Retirei na loja.",
+        "É para minha irmã.",
+        "Paguei no cartão.",
+        "Moro em Curitiba.",
+        "Segunda compra este ano.",
+        "Minha vizinha tem um igual.",
+        "Usei hoje de manhã.",
+        "Tamanho grande.",
+        "Para a casa de praia.",
+        "Vi na televisão.",
+        "A referência está na minha conta.",
+        "Escolhi o vermelho.",
+        "Comprado para o escritório.",
+    ),
+    "de": (
+        "Im März gekauft.",
+        "Kundin seit 2019.",
+        "Über die Webseite bestellt.",
+        "Im Laden abgeholt.",
+        "Ist für meine Schwester.",
+        "Mit Karte bezahlt.",
+        "Ich wohne in Köln.",
+        "Zweiter Kauf dieses Jahr.",
+        "Meine Nachbarin hat das gleiche.",
+        "Heute Morgen benutzt.",
+        "Größe XL.",
+        "Für das Ferienhaus.",
+        "Im Fernsehen gesehen.",
+        "Die Referenz steht in meinem Konto.",
+        "Ich habe das rote genommen.",
+        "Für das Büro gekauft.",
+    ),
 }
 
 AMPLIFIED_TEMPLATES = (
@@ -146,12 +283,13 @@ AMPLIFIED_TEMPLATES = (
 def build_texts(
     rng: np.random.Generator, lang: np.ndarray, polarity: np.ndarray, topic: np.ndarray
 ) -> pl.Series:
-    """One text per row, from language codes ('en'/'fr'), polarity (-1/0/1), topic index."""
+    """One text per row, from language codes (TEXT_LANGUAGES), polarity (-1/0/1), topic
+    index."""
     n = len(lang)
     prefix = np.empty(n, dtype=object)
     suffix = np.empty(n, dtype=object)
     word = np.empty(n, dtype=object)
-    for lg in ("en", "fr"):
+    for lg in TEXT_LANGUAGES:
         words_by_topic = TOPIC_WORDS[lg]
         for ti, t in enumerate(TOPICS):
             sel = (lang == lg) & (topic == ti)
@@ -172,7 +310,7 @@ def build_texts(
     # drawn from a generator seeded by (not advancing) the caller's state, so adding
     # details left every other draw of the world, and so its planted figures, unchanged
     detail_rng = np.random.default_rng(rng.bit_generator.state["state"]["state"])
-    for lg in ("en", "fr"):
+    for lg in TEXT_LANGUAGES:
         sel = lang == lg
         k = int(sel.sum())
         if k:
@@ -196,7 +334,12 @@ def build_texts(
     text = pl.concat_str(["p", "w", "s"])
     # complaints ending in "order #" get a number, as real ones do
     text = (
-        pl.when(pl.col("s").str.ends_with("#") | pl.col("s").str.ends_with("n°"))
+        pl.when(
+            pl.col("s").str.ends_with("#")
+            | pl.col("s").str.ends_with("n°")
+            | pl.col("s").str.ends_with("nº")
+            | pl.col("s").str.ends_with("Nr. ")
+        )
         .then(pl.concat_str([text, pl.col("o")]))
         .otherwise(text)
     )

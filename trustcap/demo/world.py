@@ -96,6 +96,13 @@ class WorldConfig:
     pre_launch_negative: float = 1.0
     # which sources land: "all", "social_only" (social/*), "crm_only" (no social/*)
     sources: str = "all"
+    # ---- voice (issue 19); the defaults leave every other landed table as it was
+    # languages members write in: the default world's French (FR, BE) and English;
+    # with more, each contact's language is drawn among these (its own generator)
+    text_languages: tuple[str, ...] = ("en", "fr")
+    # member texts the brand labelled with their planted polarity (social/labelled_texts),
+    # drawn by a generator of their own; 0: no labels
+    labelled_texts: int = 400
 
     @property
     def n_contacts(self) -> int:
@@ -177,6 +184,10 @@ def generate(config: WorldConfig | None = None) -> World:
     )
     created_month = np.clip(np.searchsorted(month_starts, created_us, side="right") - 1, 0, None)
     lang = np.where(np.isin(country, ["FR", "BE"]), "fr", "en")
+    if tuple(cfg.text_languages) != ("en", "fr"):
+        # a generator of its own: the world's other draws stay as they were
+        lang_rng = np.random.default_rng([cfg.seed, 19])
+        lang = lang_rng.choice(np.array(cfg.text_languages), n)
 
     has_social = rng.random(n) < cfg.share_social
     # silent satisfied: loyal, satisfied, no social presence
@@ -583,6 +594,7 @@ def generate(config: WorldConfig | None = None) -> World:
         n_amp=n_amp,
     )
     tables = _contract_tables(cfg, rng, parts)
+    tables["social/labelled_texts"] = _labelled_texts(cfg, members)
     truth, truth_tables = _truth(cfg, tables, parts)
     # orders an unanswered complaint prevented exist only in the truth
     landed = tables["sales/orders"].filter(~pl.col("is_lost_to_complaint"))
@@ -594,6 +606,23 @@ def generate(config: WorldConfig | None = None) -> World:
         social = cfg.sources == "social_only"
         tables = {k: v for k, v in tables.items() if k.startswith("social/") == social}
     return World(cfg, tables, truth, truth_tables)
+
+
+def _labelled_texts(cfg: WorldConfig, members: pl.DataFrame) -> pl.DataFrame:
+    """A sample of member texts labelled by the brand with their planted polarity, by
+    activity id (social/labelled_texts): what trains the brand-adapted scorer."""
+    k = min(cfg.labelled_texts, members.height)
+    picked = np.random.default_rng([cfg.seed, 1919]).choice(members.height, k, replace=False)
+    sample = members[np.sort(picked)]
+    return sample.select(
+        label_id=pl.concat_str(
+            [pl.lit("LBL"), pl.int_range(pl.len()).cast(pl.String).str.zfill(6)]
+        ),
+        platform="platform",
+        activity_id="activity_id",
+        text=pl.lit(None, dtype=pl.String),
+        label=pl.col("polarity").replace_strict([-1, 0, 1], ["negative", "neutral", "positive"]),
+    )
 
 
 def _thin_before_launch(cfg: WorldConfig, members: pl.DataFrame) -> pl.DataFrame:

@@ -31,6 +31,7 @@ TIME_COLUMN = {
     "social/accounts": None,
     "social/activities": "created_at",
     "social/page_metrics": "date",
+    "social/labelled_texts": None,
     "crm/contacts": "created_at",
     "crm/identities": None,
     "crm/surveys": "responded_at",

@@ -126,6 +126,7 @@ def mart_checks() -> list[Check]:
     )
     vom, ce = "marts.voice_of_market", "marts.crisis_events"
     vls = "marts.voice_level_shifts"
+    vsq = "marts.voice_scorer_quality"
     ct, tcd = "marts.customer_trust", "marts.trust_capital_daily"
     tv, tvc, adv = "marts.trust_validity", "marts.trust_validity_by_cutoff", "marts.advocates"
     measures = ("trust_score", "followers", "likes_given")
@@ -168,7 +169,14 @@ def mart_checks() -> list[Check]:
         *_roi_checks(cr),
         *_keys(vom, "week", "topic"),
         *_non_negative(vom, "mentions", "authors", "young_account_mentions"),
-        *_shares(vom, "negative_share", "answered_share"),
+        *_shares(vom, "negative_share", "answered_share", "scored_share"),
+        Check(vom, "not_null", ("scored_share",)),
+        *_keys(vsq, "lang", "scorer"),
+        Check(vsq, "in_set", ("scorer",), values=("lexicon", "supervised")),
+        *_shares(
+            vsq, "accuracy", "macro_f1", "labelled_negative_share", "predicted_negative_share"
+        ),
+        *_non_negative(vsq, "labelled_texts", "cv_folds"),
         Check(vom, "not_greater", ("negative_mentions", "scored_mentions")),
         Check(vom, "not_greater", ("scored_mentions", "mentions")),
         Check(vom, "row_count", (), severity=WARNING),

@@ -48,26 +48,55 @@ tagged as (
     from member_voice
 ),
 
-final as (
+counted as (
     select
         cast(date_trunc('week', created_on) as date) as week,
         topic,
         count(*) as mentions,
         count(*) filter (where is_scored) as scored_mentions,
         count(*) filter (where is_negative) as negative_mentions,
-        cast(count(*) filter (where is_negative) as double)
-        / nullif(count(*) filter (where is_scored), 0) as negative_share,
         count(*) filter (where is_inbound) as inbound,
         cast(count(*) filter (where is_inbound and is_answered) as double)
         / nullif(count(*) filter (where is_inbound), 0) as answered_share,
         count(distinct concat(platform, '|', account_id)) as authors,
         count(*) filter (where is_known_customer) as customer_mentions,
         count(*) filter (where is_young_account) as young_account_mentions,
-        cast(count(*) filter (where is_negative and not is_young_account) as double)
-        / nullif(count(*) filter (where is_scored and not is_young_account), 0)
-            as negative_share_established_accounts
+        count(*) filter (where is_negative and not is_young_account)
+            as established_negative_mentions,
+        count(*) filter (where is_scored and not is_young_account)
+            as established_scored_mentions
     from tagged
     group by cast(date_trunc('week', created_on) as date), topic
+),
+
+final as (
+    select
+        week,
+        topic,
+        mentions,
+        scored_mentions,
+        negative_mentions,
+        cast(scored_mentions as double) / mentions as scored_share,
+        -- a share read from a sliver of the voice (texts in languages not scored) is
+        -- not the voice's: flagged, and no negative share
+        cast(scored_mentions as double) / mentions
+        < {{ var('voice_min_scored_share') }} as is_scored_share_low,
+        case
+            when cast(scored_mentions as double) / mentions >= {{ var('voice_min_scored_share') }}
+                then cast(negative_mentions as double) / nullif(scored_mentions, 0)
+        end as negative_share,
+        inbound,
+        answered_share,
+        authors,
+        customer_mentions,
+        young_account_mentions,
+        case
+            when cast(scored_mentions as double) / mentions >= {{ var('voice_min_scored_share') }}
+                then
+                    cast(established_negative_mentions as double)
+                    / nullif(established_scored_mentions, 0)
+        end as negative_share_established_accounts
+    from counted
 )
 
 select * from final

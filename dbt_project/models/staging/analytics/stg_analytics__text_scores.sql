@@ -12,6 +12,7 @@ renamed as (
         cast(complaint_penalty as double) as complaint_penalty,
         cast(sentiment as double) as sentiment,
         cast(polarity as string) as polarity,
+        cast(scorer as string) as scorer,
         cast(scorer_version as string) as scorer_version
     from source
 )
