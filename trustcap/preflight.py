@@ -34,9 +34,9 @@ import polars as pl
 from ingestion.contract import ENTITIES, split_extension
 from ingestion.load import (
     StoragePaths,
-    landing_files,
     loaded_row_counts,
     pending_files,
+    scan_landing,
     unknown_landing_files,
 )
 from trustcap.run_lock import duckdb_writer, warehouse_holder
@@ -100,7 +100,9 @@ def _landing(settings: Settings, allow_empty: bool, report: Preflight) -> None:
             "`trustcap import`, or set TC_LANDING_DIR"
         )
         return
-    counts = {e.qualified: len(landing_files(landing, e)) for e in ENTITIES}
+    counts = {
+        e.qualified: sum(f.refused is None for f in scan_landing(landing, e)) for e in ENTITIES
+    }
     found = {k: n for k, n in counts.items() if n}
     _unexpected(settings, report)
     if found:
@@ -177,9 +179,9 @@ def _frames(settings: Settings, qualified: str, columns: list[str]) -> pl.DataFr
     paths = _storage(settings)
     pending = set(pending_files(settings.landing_dir, paths))
     frames = []
-    for path in landing_files(settings.landing_dir, entity):
-        if path.as_posix() in pending:
-            frame = _read_columns(path, columns)
+    for found in scan_landing(settings.landing_dir, entity):
+        if found.refused is None and found.path.as_posix() in pending:
+            frame = _read_columns(found.path, columns)
             if frame is not None:
                 frames.append(frame)
     raw = sorted(paths.raw(entity).glob("*.parquet")) if paths.raw(entity).is_dir() else []
