@@ -10,5 +10,11 @@ bash scripts/setup.sh
 lint_wh="$(mktemp -d)"
 TC_WAREHOUSE_DIR="$lint_wh" .venv/bin/sqlfluff lint dbt_project/models
 rm -rf "$lint_wh"
-# the slowest steps, the cross-engine test's set-up (DuckDB + Spark runs) among them
-.venv/bin/pytest -n 2 --durations=5 "$@"
+# the default suite leaves out the long validations (marker `long`: the family of
+# worlds, Spark, signals, the multiprocess executor); `--long` runs only those
+tier=(-m "not long")
+if [ "${1:-}" = "--long" ]; then
+  shift
+  tier=(-m long)
+fi
+.venv/bin/pytest -n 2 --durations=5 "${tier[@]}" "$@"

@@ -22,7 +22,7 @@ from trustcap.publish import published_tables
 from trustcap.settings import Settings
 
 # its own xdist group: it runs on one worker beside the other pipeline tests
-pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.xdist_group("spark")]
+pytestmark = [pytest.mark.spark, pytest.mark.long, pytest.mark.xdist_group("spark")]
 
 # the ROI fit and trust stock sum many doubles; the engines add them in other orders
 SIGNIFICANT_DIGITS = 9

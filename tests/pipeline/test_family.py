@@ -12,7 +12,7 @@ import pytest
 from trustcap.demo.family import SUITE_SEEDS, family_config
 from trustcap.validation import criteria
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("family")]
+pytestmark = [pytest.mark.long, pytest.mark.xdist_group("family")]
 SCALE = 0.2
 
 

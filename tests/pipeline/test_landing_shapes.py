@@ -13,8 +13,10 @@ import duckdb
 import pytest
 
 from tests.pipeline.conftest import make_world
+from trustcap.publish import published_tables
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+# no shared fixture: each shape is its own run, spread over the workers
+pytestmark = pytest.mark.slow
 
 # what each shape keeps of the demo world's landing folder
 SHAPES = {
@@ -56,9 +58,7 @@ def test_a_landing_with_one_source_runs_to_a_clear_end(tmp_path, shape):
     con = duckdb.connect(str(pw.settings.published_path), read_only=True)
     empty = [
         t
-        for (t,) in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts'"
-        ).fetchall()
+        for t in published_tables(con)
         if con.execute(f"select count(*) from marts.{t}").fetchone()[0] == 0
     ]
     con.close()

