@@ -28,7 +28,14 @@ SHAPES = {
 }
 
 
-@pytest.mark.parametrize("shape", list(SHAPES))
+# the three shapes in the suite; the other two among the long validations
+LONG_SHAPES = ("social_activities_only", "costs_only")
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [pytest.param(s, marks=pytest.mark.long) if s in LONG_SHAPES else s for s in SHAPES],
+)
 def test_a_landing_with_one_source_runs_to_a_clear_end(tmp_path, shape):
     pw = make_world(tmp_path, seed=11, scale=0.1)
     landing = pw.settings.landing_dir
