@@ -52,9 +52,11 @@ because the same contact appears in many months (methods note 6).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -144,6 +146,25 @@ def load_inputs(con: duckdb.DuckDBPyConnection, schema: str = "intermediate") ->
         [first_period, last_period],
     ).pl()
     return RoiInputs(panel, engagements, contacts, first_period, last_period)
+
+
+def inputs_fingerprint(inputs: RoiInputs, min_pre_months: int) -> str:
+    """What the fit depends on, hashed: its inputs (row order ignored), its setting,
+    this module's code and the versions of the libraries that compute it. Equal
+    fingerprints give equal estimates, so a run with nothing new may reuse the fit."""
+    import pyfixest
+
+    digest = hashlib.sha256()
+    digest.update(Path(__file__).read_bytes())
+    digest.update(f"{pl.__version__}|{pyfixest.__version__}|{min_pre_months}".encode())
+    digest.update(f"{inputs.first_period}|{inputs.last_period}".encode())
+    for frame in (inputs.panel, inputs.engagements, inputs.contacts):
+        digest.update(f"{frame.columns}|{frame.dtypes}|{frame.height}".encode())
+        if frame.height:
+            # sorted first: DuckDB returns the rows in no fixed order
+            rows = frame.sort(frame.columns, nulls_last=True).hash_rows(seed=0)
+            digest.update(rows.to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def _month_index(col: str, first) -> pl.Expr:

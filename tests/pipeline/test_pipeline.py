@@ -130,6 +130,9 @@ def test_a_rerun_without_new_files_loads_nothing_and_changes_no_mart(ran):
     assert result.success
     assert sorted(p.name for p in ran.settings.raw_dir.rglob("*.parquet")) == raw_before
     assert ran.marts_digest() == before
+    # nothing new: the estimator kept its last fit instead of refitting (issue 23)
+    fits = result.asset_materializations_for_node("roi_estimates")
+    assert len(fits) == 4 and {m.metadata["fit_reused"].value for m in fits} == {True}
     # the quality log gains this run's checks, once; earlier runs' rows stay as they were
     con = ran.published()
     runs_after = dict(con.execute(quality).fetchall())
