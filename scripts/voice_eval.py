@@ -2,18 +2,25 @@
 
     .venv/bin/python scripts/voice_eval.py            # tests/fixtures/real airline tweets
     .venv/bin/python scripts/voice_eval.py --csv PATH # another export, same columns
+    .venv/bin/python scripts/voice_eval.py --nested   # only the nested selection (slow)
 
 Each airline of the labelled development split is held out in turn: the complaint
 rules kept and the complaint override are fitted on the other airlines only, then the
 held-out airline is scored and reported (analytics/voice_eval.py); then the
 brand-adapted scorer per held-out airline (--draws N: N random draws of its 300
 labelled tweets) and the Portuguese Olist reviews. About 40 s a draw on one core.
+
+--nested: the brand-adapted scorer's settings chosen per held-out airline on the other
+four airlines only (inner leave one airline out over the candidate grid of
+analytics/brand_scorer.py `candidate_settings`), then reported as above; prints that
+table and every candidate's mean inner macro-F1 per held-out airline.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import polars as pl
@@ -30,8 +37,15 @@ def main() -> int:
     parser.add_argument(
         "--draws", type=int, default=1, help="draws of the 300 labelled tweets (seeds 1..N)"
     )
+    parser.add_argument(
+        "--nested",
+        action="store_true",
+        help="only the nested selection of the brand-adapted scorer",
+    )
     args = parser.parse_args()
     tweets = ve.load_airline_tweets(args.csv)
+    if args.nested:
+        return nested(tweets)
     result = ve.evaluate(tweets)
     fitted = result["all brands fitted"][0]
     print("## Before: no masking, complaint override 0.35 (in-sample)\n")
@@ -86,6 +100,34 @@ def main() -> int:
         "read negative by stars: "
         + ", ".join(f"{k}: {v:.1%}" for k, v in m["negative_by_stars"].items())
     )
+    return 0
+
+
+def nested(tweets: pl.DataFrame) -> int:
+    from analytics.brand_scorer import DEFAULT_SETTINGS
+
+    started = time.perf_counter(), time.process_time()
+    rows = ve.nested_brand_adapted_folds(tweets)
+    wall, cpu = time.perf_counter() - started[0], time.process_time() - started[1]
+    print(
+        "## Brand-adapted scorer, nested: settings chosen on the other four airlines "
+        "(highest mean inner macro-F1), reported on the held-out one's remaining tweets\n"
+    )
+    print(ve.markdown_nested(rows))
+    print(
+        f"\nDefault settings: {DEFAULT_SETTINGS.describe()}. "
+        f"Took {wall:.0f} s wall, {cpu:.0f} s CPU.\n"
+    )
+    print("## Every candidate's mean inner macro-F1, per held-out airline\n")
+    means = pl.concat(
+        [r["inner"].select("settings", pl.col("macro_f1").alias(r["held_out"])) for r in rows],
+        how="align",
+    )
+    folds = [r["held_out"] for r in rows]
+    print("| settings | " + " | ".join(folds) + " |")
+    print("|---|" + "---|" * len(folds))
+    for r in means.sort(pl.mean_horizontal(folds), descending=True).iter_rows(named=True):
+        print(f"| {r['settings']} | " + " | ".join(f"{r[f]:.3f}" for f in folds) + " |")
     return 0
 
 
