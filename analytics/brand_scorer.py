@@ -185,7 +185,9 @@ def _classifier(model: str, texts: int, seed: int):
     if model == "logistic_regression":
         return LogisticRegression(C=c, max_iter=1000)
     if model == "linear_svm":  # calibrated, so that it has probabilities to shift
-        return CalibratedClassifierCV(LinearSVC(C=c, random_state=seed), cv=3)
+        # liblinear's default 1,000 iterations left some airline folds unconverged
+        svm = LinearSVC(C=c, max_iter=10_000, random_state=seed)
+        return CalibratedClassifierCV(svm, cv=3)
     loss = {"sgd_modified_huber": "modified_huber", "sgd_log_loss": "log_loss"}[model]
     return SGDClassifier(
         loss=loss, alpha=SGD_ALPHA, max_iter=SGD_EPOCHS, tol=None, random_state=seed

@@ -417,20 +417,24 @@ def nested_brand_adapted_folds(
         )
         row = _fold_row(brand, own_labels, test, model.predict(test)["polarity"])
         mean = inner.filter(pl.col("settings") == chosen.describe())["macro_f1"][0]
-        rows.append({**row, "settings": chosen, "inner_macro_f1": mean, "inner": inner})
+        rows.append(
+            {**row, "draw": seed, "settings": chosen, "inner_macro_f1": mean, "inner": inner}
+        )
     return rows
 
 
 def markdown_nested(rows: list[dict]) -> str:
     """The nested folds as a Markdown table."""
     lines = [
-        "| held out | chosen on the other four | inner macro-F1 | n reported | labelled neg "
-        "| reported neg | accuracy | macro-F1 | lexicon accuracy | lexicon macro-F1 |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| draw | held out | chosen on the other four | inner macro-F1 | n reported "
+        "| labelled neg | reported neg | accuracy | macro-F1 | lexicon accuracy "
+        "| lexicon macro-F1 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['held_out']} | {r['settings'].describe()} | {r['inner_macro_f1']:.3f} | "
+            f"| {r['draw']} | {r['held_out']} | {r['settings'].describe()} | "
+            f"{r['inner_macro_f1']:.3f} | "
             f"{r['n']:,} | "
             f"{r['labelled_negative']:.1%} | {r['reported_negative']:.1%} | {r['accuracy']:.3f} "
             f"| {r['macro_f1']:.3f} | {r['lexicon_accuracy']:.3f} | {r['lexicon_macro_f1']:.3f} |"

@@ -10,10 +10,11 @@ held-out airline is scored and reported (analytics/voice_eval.py); then the
 brand-adapted scorer per held-out airline (--draws N: N random draws of its 300
 labelled tweets) and the Portuguese Olist reviews. About 40 s a draw on one core.
 
---nested: the brand-adapted scorer's settings chosen per held-out airline on the other
-four airlines only (inner leave one airline out over the candidate grid of
-analytics/brand_scorer.py `candidate_settings`), then reported as above; prints that
-table and every candidate's mean inner macro-F1 per held-out airline.
+--nested (--draws N as above): the brand-adapted scorer's settings chosen per held-out
+airline on the other four airlines only (inner leave one airline out over the
+candidate grid of analytics/brand_scorer.py `candidate_settings`), then reported as
+above; prints that table and every candidate's mean inner macro-F1 per held-out
+airline. About 10 min a draw on one core.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def main() -> int:
     args = parser.parse_args()
     tweets = ve.load_airline_tweets(args.csv)
     if args.nested:
-        return nested(tweets)
+        return nested(tweets, args.draws)
     result = ve.evaluate(tweets)
     fitted = result["all brands fitted"][0]
     print("## Before: no masking, complaint override 0.35 (in-sample)\n")
@@ -103,31 +104,37 @@ def main() -> int:
     return 0
 
 
-def nested(tweets: pl.DataFrame) -> int:
+def nested(tweets: pl.DataFrame, draws: int) -> int:
     from analytics.brand_scorer import DEFAULT_SETTINGS
 
-    started = time.perf_counter(), time.process_time()
-    rows = ve.nested_brand_adapted_folds(tweets)
-    wall, cpu = time.perf_counter() - started[0], time.process_time() - started[1]
+    rows, took = [], []
+    for seed in range(1, draws + 1):
+        started = time.perf_counter(), time.process_time()
+        rows += ve.nested_brand_adapted_folds(tweets, seed=seed)
+        took.append((time.perf_counter() - started[0], time.process_time() - started[1]))
     print(
         "## Brand-adapted scorer, nested: settings chosen on the other four airlines "
         "(highest mean inner macro-F1), reported on the held-out one's remaining tweets\n"
     )
     print(ve.markdown_nested(rows))
-    print(
-        f"\nDefault settings: {DEFAULT_SETTINGS.describe()}. "
-        f"Took {wall:.0f} s wall, {cpu:.0f} s CPU.\n"
-    )
-    print("## Every candidate's mean inner macro-F1, per held-out airline\n")
-    means = pl.concat(
-        [r["inner"].select("settings", pl.col("macro_f1").alias(r["held_out"])) for r in rows],
-        how="align",
-    )
-    folds = [r["held_out"] for r in rows]
-    print("| settings | " + " | ".join(folds) + " |")
-    print("|---|" + "---|" * len(folds))
-    for r in means.sort(pl.mean_horizontal(folds), descending=True).iter_rows(named=True):
-        print(f"| {r['settings']} | " + " | ".join(f"{r[f]:.3f}" for f in folds) + " |")
+    print(f"\nDefault settings: {DEFAULT_SETTINGS.describe()}.")
+    for seed, (wall, cpu) in enumerate(took, 1):
+        print(f"Draw {seed} took {wall:.0f} s wall, {cpu:.0f} s CPU.")
+    for seed in range(1, draws + 1):
+        print(f"\n## Draw {seed}: every candidate's mean inner macro-F1, per held-out airline\n")
+        folds = [r for r in rows if r["draw"] == seed]
+        names = [r["held_out"] for r in folds]
+        means = pl.concat(
+            [r["inner"].select("settings", pl.col("macro_f1").alias(r["held_out"])) for r in folds],
+            how="align",
+        )
+        print("| settings | " + " | ".join(names) + " | mean |")
+        print("|---|" + "---|" * (len(names) + 1))
+        means = means.with_columns(mean=pl.mean_horizontal(names)).sort("mean", descending=True)
+        for r in means.iter_rows(named=True):
+            print(
+                f"| {r['settings']} | " + " | ".join(f"{r[f]:.3f}" for f in [*names, "mean"]) + " |"
+            )
     return 0
 
 
