@@ -117,7 +117,13 @@ def nested(tweets: pl.DataFrame, draws: int) -> int:
         "(highest mean inner macro-F1), reported on the held-out one's remaining tweets\n"
     )
     print(ve.markdown_nested(rows))
-    print(f"\nDefault settings: {DEFAULT_SETTINGS.describe()}.")
+    met = sum(ve.criterion(r) == "met" for r in rows)
+    default = sum(r["settings"] == DEFAULT_SETTINGS for r in rows)
+    print(
+        f"\nCriterion (accuracy >= {ve.CRITERION_ACCURACY}, macro-F1 >= "
+        f"{ve.CRITERION_MACRO_F1}) met on {met} of {len(rows)} folds. Default settings "
+        f"({DEFAULT_SETTINGS.describe()}) chosen on {default} of {len(rows)}."
+    )
     for seed, (wall, cpu) in enumerate(took, 1):
         print(f"Draw {seed} took {wall:.0f} s wall, {cpu:.0f} s CPU.")
     for seed in range(1, draws + 1):

@@ -176,6 +176,15 @@ def test_the_selection_rule_takes_the_best_mean_and_breaks_ties_to_the_simpler()
     assert ve.choose_settings(means.reverse(), candidates) == candidates[0]
 
 
+def test_the_criterion_is_read_at_full_precision():
+    # 1441 of 1922 right is 0.7497: a miss, though three decimals print 0.750
+    assert ve.criterion({"accuracy": 1441 / 1922, "macro_f1": 0.74}) == "missed: accuracy 0.7497"
+    assert ve.criterion({"accuracy": 0.75, "macro_f1": 0.65}) == "met"
+    assert ve.criterion({"accuracy": 0.7, "macro_f1": 0.6}) == (
+        "missed: accuracy 0.7000, macro-F1 0.6000"
+    )
+
+
 def test_portuguese_reviews_are_heard():
     """Issue 19: Portuguese customer reviews came out 99.7 % unscored. On the real Olist
     reviews (tests/fixtures/real), 1-2 stars labelled negative: measured 98.7 % scored,
