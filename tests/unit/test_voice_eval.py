@@ -97,7 +97,9 @@ def test_a_handle_that_is_a_positive_word_no_longer_moves_the_figures(tweets):
 def test_brand_adapted_scorer_meets_the_criterion_on_every_held_out_airline(tweets):
     """Issue 19: trained on the other airlines' labels plus 300 labelled texts of the
     held-out airline, three-class accuracy >= 0.75 and macro-F1 >= 0.65 on that
-    airline's remaining texts, for every fold (never the best fold)."""
+    airline's remaining texts, for every fold (never the best fold). The settings were
+    chosen with these folds in view; chosen without them (nested, about 10 min a draw,
+    not run here) the criterion holds on 12 of 15 folds: docs/voice_evaluation.md."""
     folds = ve.brand_adapted_folds(tweets)
     assert [f["held_out"] for f in folds] == AIRLINES
     for fold in folds:
