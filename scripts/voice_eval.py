@@ -2,18 +2,26 @@
 
     .venv/bin/python scripts/voice_eval.py            # tests/fixtures/real airline tweets
     .venv/bin/python scripts/voice_eval.py --csv PATH # another export, same columns
+    .venv/bin/python scripts/voice_eval.py --nested   # only the nested selection (slow)
 
 Each airline of the labelled development split is held out in turn: the complaint
 rules kept and the complaint override are fitted on the other airlines only, then the
 held-out airline is scored and reported (analytics/voice_eval.py); then the
 brand-adapted scorer per held-out airline (--draws N: N random draws of its 300
 labelled tweets) and the Portuguese Olist reviews. About 40 s a draw on one core.
+
+--nested (--draws N as above): the brand-adapted scorer's settings chosen per held-out
+airline on the other four airlines only (inner leave one airline out over the
+candidate grid of analytics/brand_scorer.py `candidate_settings`), then reported as
+above; prints that table and every candidate's mean inner macro-F1 per held-out
+airline. About 10 min a draw on one core.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import polars as pl
@@ -30,8 +38,15 @@ def main() -> int:
     parser.add_argument(
         "--draws", type=int, default=1, help="draws of the 300 labelled tweets (seeds 1..N)"
     )
+    parser.add_argument(
+        "--nested",
+        action="store_true",
+        help="only the nested selection of the brand-adapted scorer",
+    )
     args = parser.parse_args()
     tweets = ve.load_airline_tweets(args.csv)
+    if args.nested:
+        return nested(tweets, args.draws)
     result = ve.evaluate(tweets)
     fitted = result["all brands fitted"][0]
     print("## Before: no masking, complaint override 0.35 (in-sample)\n")
@@ -86,6 +101,46 @@ def main() -> int:
         "read negative by stars: "
         + ", ".join(f"{k}: {v:.1%}" for k, v in m["negative_by_stars"].items())
     )
+    return 0
+
+
+def nested(tweets: pl.DataFrame, draws: int) -> int:
+    from analytics.brand_scorer import DEFAULT_SETTINGS
+
+    rows, took = [], []
+    for seed in range(1, draws + 1):
+        started = time.perf_counter(), time.process_time()
+        rows += ve.nested_brand_adapted_folds(tweets, seed=seed)
+        took.append((time.perf_counter() - started[0], time.process_time() - started[1]))
+    print(
+        "## Brand-adapted scorer, nested: settings chosen on the other four airlines "
+        "(highest mean inner macro-F1), reported on the held-out one's remaining tweets\n"
+    )
+    print(ve.markdown_nested(rows))
+    met = sum(ve.criterion(r) == "met" for r in rows)
+    default = sum(r["settings"] == DEFAULT_SETTINGS for r in rows)
+    print(
+        f"\nCriterion (accuracy >= {ve.CRITERION_ACCURACY}, macro-F1 >= "
+        f"{ve.CRITERION_MACRO_F1}) met on {met} of {len(rows)} folds. Default settings "
+        f"({DEFAULT_SETTINGS.describe()}) chosen on {default} of {len(rows)}."
+    )
+    for seed, (wall, cpu) in enumerate(took, 1):
+        print(f"Draw {seed} took {wall:.0f} s wall, {cpu:.0f} s CPU.")
+    for seed in range(1, draws + 1):
+        print(f"\n## Draw {seed}: every candidate's mean inner macro-F1, per held-out airline\n")
+        folds = [r for r in rows if r["draw"] == seed]
+        names = [r["held_out"] for r in folds]
+        means = pl.concat(
+            [r["inner"].select("settings", pl.col("macro_f1").alias(r["held_out"])) for r in folds],
+            how="align",
+        )
+        print("| settings | " + " | ".join(names) + " | mean |")
+        print("|---|" + "---|" * (len(names) + 1))
+        means = means.with_columns(mean=pl.mean_horizontal(names)).sort("mean", descending=True)
+        for r in means.iter_rows(named=True):
+            print(
+                f"| {r['settings']} | " + " | ".join(f"{r[f]:.3f}" for f in [*names, "mean"]) + " |"
+            )
     return 0
 
 

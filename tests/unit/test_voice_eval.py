@@ -7,6 +7,7 @@ import math
 import polars as pl
 import pytest
 
+from analytics import brand_scorer as bs
 from analytics import voice_eval as ve
 from analytics.sentiment import COMPLAINT_OVERRIDE, build_scorer
 
@@ -96,7 +97,9 @@ def test_a_handle_that_is_a_positive_word_no_longer_moves_the_figures(tweets):
 def test_brand_adapted_scorer_meets_the_criterion_on_every_held_out_airline(tweets):
     """Issue 19: trained on the other airlines' labels plus 300 labelled texts of the
     held-out airline, three-class accuracy >= 0.75 and macro-F1 >= 0.65 on that
-    airline's remaining texts, for every fold (never the best fold)."""
+    airline's remaining texts, for every fold (never the best fold). The settings were
+    chosen with these folds in view; chosen without them (nested, about 10 min a draw,
+    not run here) the criterion holds on 12 of 15 folds: docs/voice_evaluation.md."""
     folds = ve.brand_adapted_folds(tweets)
     assert [f["held_out"] for f in folds] == AIRLINES
     for fold in folds:
@@ -105,6 +108,83 @@ def test_brand_adapted_scorer_meets_the_criterion_on_every_held_out_airline(twee
         assert fold["macro_f1"] >= 0.65, fold
         # and it reads the brand better than the lexicon scorer on the same texts
         assert fold["macro_f1"] > fold["lexicon_macro_f1"], fold
+
+
+@pytest.fixture(scope="module")
+def few_tweets(tweets):
+    """120 tweets per airline: small enough for the nested machinery in seconds."""
+    return tweets.filter(pl.int_range(pl.len()).shuffle(seed=7).over("brand") < 120)
+
+
+FEW_OWN_LABELS = 40
+TWO_CANDIDATES = (bs.Settings(prior_shift=False), bs.DEFAULT_SETTINGS)
+
+
+def test_nested_selection_never_sees_the_held_out_airline(few_tweets):
+    """The settings reported for a held-out airline are chosen from the other airlines'
+    texts only: the selector never receives a text of the held-out airline (not even its
+    labelled draw); one row per airline, the chosen settings among the candidates."""
+    received = []
+
+    def spy(dev, candidates, own_labels, seed):
+        received.append(dev)
+        return ve.select_settings(dev, candidates, own_labels, seed)
+
+    folds = ve.nested_brand_adapted_folds(
+        few_tweets, own_labels=FEW_OWN_LABELS, candidates=TWO_CANDIDATES, selector=spy
+    )
+    assert [f["held_out"] for f in folds] == AIRLINES
+    for fold, dev in zip(folds, received, strict=True):
+        held_ids = few_tweets.filter(pl.col("brand") == fold["held_out"])["tweet_id"]
+        assert set(dev["brand"].unique()) == set(AIRLINES) - {fold["held_out"]}
+        assert not dev["tweet_id"].is_in(held_ids.implode()).any()
+        assert fold["settings"] in TWO_CANDIDATES
+        assert fold["n"] == held_ids.len() - FEW_OWN_LABELS
+        # every candidate scored on each of the four inner airlines, the chosen one best
+        assert fold["inner"]["settings"].to_list() == [s.describe() for s in TWO_CANDIDATES]
+        assert fold["inner_macro_f1"] == fold["inner"]["macro_f1"].max()
+
+
+def test_nested_with_one_candidate_is_the_plain_protocol(few_tweets):
+    """With one candidate, the nested folds report exactly what brand_adapted_folds
+    reports with those settings (same draw, same training set, same fit), and other
+    settings than the default's are what is fitted."""
+    keys = ["held_out", "n", "reported_negative", "accuracy", "macro_f1", "lexicon_macro_f1"]
+
+    def figures(rows):
+        return [{k: r[k] for k in keys} for r in rows]
+
+    other = bs.Settings(model="logistic_regression", prior_shift=False)
+    nested = ve.nested_brand_adapted_folds(
+        few_tweets, own_labels=FEW_OWN_LABELS, candidates=(other,)
+    )
+    plain = ve.brand_adapted_folds(few_tweets, own_labels=FEW_OWN_LABELS, settings=other)
+    default = ve.brand_adapted_folds(few_tweets, own_labels=FEW_OWN_LABELS)
+    assert figures(nested) == figures(plain)
+    assert figures(nested) != figures(default)
+
+
+def test_the_selection_rule_takes_the_best_mean_and_breaks_ties_to_the_simpler():
+    candidates = bs.candidate_settings()
+    assert len(candidates) == 32 and candidates[0].adaptations == 0
+    assert candidates[-1] == bs.DEFAULT_SETTINGS  # all three adaptations, last model
+    names = [s.describe() for s in candidates]
+    means = pl.DataFrame({"settings": names, "macro_f1": [0.5] * 32})
+    best = means.with_columns(
+        macro_f1=pl.when(pl.col("settings").is_in([names[5], names[9]])).then(0.7).otherwise(0.5)
+    )
+    assert ve.choose_settings(best, candidates) == candidates[5]
+    assert ve.choose_settings(best.reverse(), candidates) == candidates[5]
+    assert ve.choose_settings(means.reverse(), candidates) == candidates[0]
+
+
+def test_the_criterion_is_read_at_full_precision():
+    # 1441 of 1922 right is 0.7497: a miss, though three decimals print 0.750
+    assert ve.criterion({"accuracy": 1441 / 1922, "macro_f1": 0.74}) == "missed: accuracy 0.7497"
+    assert ve.criterion({"accuracy": 0.75, "macro_f1": 0.65}) == "met"
+    assert ve.criterion({"accuracy": 0.7, "macro_f1": 0.6}) == (
+        "missed: accuracy 0.7000, macro-F1 0.6000"
+    )
 
 
 def test_portuguese_reviews_are_heard():
