@@ -574,13 +574,15 @@ def string_punctuation() -> str:
 def _penalty(terms: pl.DataFrame, lang: str) -> pl.Expr:
     mine = terms.filter(pl.col("lang") == lang)
     text = pl.col("opinion_text").str.to_lowercase()
+    # rounded: a float sum's last bit depends on the order polars adds the terms in,
+    # and the same text must get the same score on every run
     return pl.sum_horizontal(
         [
             text.str.contains(pattern).cast(pl.Float64) * weight
             for pattern, weight in zip(mine["pattern"], mine["weight"], strict=True)
         ]
         or [pl.lit(0.0)]
-    )
+    ).round(9)
 
 
 def complaint_penalty(frame: pl.DataFrame, terms: pl.DataFrame) -> pl.Series:

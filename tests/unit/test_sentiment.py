@@ -111,3 +111,18 @@ def test_a_brand_name_with_valence_does_not_make_a_mention_positive():
     assert scored["lang"].to_list()[1:] == ["zxx", "zxx"]  # nothing left to read
     unmasked = score_texts(build_scorer(), named[:1])
     assert unmasked["polarity"][0] == "positive"  # what the brand's name did before
+
+
+def test_the_complaint_penalty_does_not_depend_on_the_order_of_the_terms():
+    """A float sum's last bit depends on the order of its terms (0.1 + 0.2 + 0.3 is
+    0.6000000000000001, 0.3 + 0.2 + 0.1 is 0.6); the same text must get the same
+    penalty on every run, whatever order polars adds them in."""
+    from analytics.sentiment import complaint_penalty
+
+    frame = pl.DataFrame({"lang": ["en"], "opinion_text": ["late lost refund"]})
+    terms = pl.DataFrame(
+        {"lang": ["en"] * 3, "pattern": ["late", "lost", "refund"], "weight": [0.1, 0.2, 0.3]}
+    )
+    forward = complaint_penalty(frame, terms).item()
+    backward = complaint_penalty(frame, terms.reverse()).item()
+    assert forward == backward == 0.6
