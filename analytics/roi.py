@@ -53,6 +53,7 @@ because the same contact appears in many months (methods note 6).
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -152,11 +153,11 @@ def inputs_fingerprint(inputs: RoiInputs, min_pre_months: int) -> str:
     """What the fit depends on, hashed: its inputs (row order ignored), its setting,
     this module's code and the versions of the libraries that compute it. Equal
     fingerprints give equal estimates, so a run with nothing new may reuse the fit."""
-    import pyfixest
-
+    # the installed version, without importing pyfixest (numba): a reused fit skips it
+    fixest_version = importlib.metadata.version("pyfixest")
     digest = hashlib.sha256()
     digest.update(Path(__file__).read_bytes())
-    digest.update(f"{pl.__version__}|{pyfixest.__version__}|{min_pre_months}".encode())
+    digest.update(f"{pl.__version__}|{fixest_version}|{min_pre_months}".encode())
     digest.update(f"{inputs.first_period}|{inputs.last_period}".encode())
     for frame in (inputs.panel, inputs.engagements, inputs.contacts):
         digest.update(f"{frame.columns}|{frame.dtypes}|{frame.height}".encode())
