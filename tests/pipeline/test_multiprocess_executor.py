@@ -15,6 +15,21 @@ from tests.pipeline.conftest import make_world
 pytestmark = [pytest.mark.long, pytest.mark.xdist_group("multiprocess")]
 
 
+def _execute_job(env: dict, timeout: int) -> subprocess.CompletedProcess:
+    """The job as `dagster job execute` launches it: the multiprocess executor."""
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            *("job", "execute", "-m", "orchestration.definitions", "-j", "trustcap_pipeline"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def test_the_job_runs_under_the_multiprocess_executor(tmp_path):
     pw = make_world(tmp_path, seed=5, scale=0.05)
     env = dict(os.environ)
@@ -25,23 +40,7 @@ def test_the_job_runs_under_the_multiprocess_executor(tmp_path):
     )
     (tmp_path / "dagster_home").mkdir()
     (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    dagster = Path(sys.executable).parent / "dagster"
-    proc = subprocess.run(
-        [
-            str(dagster),
-            "job",
-            "execute",
-            "-m",
-            "orchestration.definitions",
-            "-j",
-            "trustcap_pipeline",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    proc = _execute_job(env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     log = proc.stdout + proc.stderr
     assert "multiprocess" in log.lower()
@@ -66,22 +65,7 @@ def test_a_launched_run_stops_at_the_preflight_before_its_first_step(tmp_path):
         TC_WAREHOUSE_DIR=str(tmp_path / "warehouse"),
         DAGSTER_HOME=str(tmp_path / "dagster_home"),
     )
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dagster"),
-            "job",
-            "execute",
-            "-m",
-            "orchestration.definitions",
-            "-j",
-            "trustcap_pipeline",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    proc = _execute_job(env, timeout=300)
     log = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "preflight: the landing folder" in log and "holds no files" in log
