@@ -56,7 +56,7 @@ import hashlib
 import importlib.metadata
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -149,6 +149,51 @@ def load_inputs(con: duckdb.DuckDBPyConnection, schema: str = "intermediate") ->
     return RoiInputs(panel, engagements, contacts, first_period, last_period)
 
 
+def orders_through(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The last day with orders in the warehouse (None without orders)."""
+    try:
+        row = con.execute(
+            "select cast(max(ordered_at) as date) from staging.stg_sales__orders"
+        ).fetchone()
+    except duckdb.Error:  # no sales source in this landing shape
+        return None
+    return row[0] if row else None
+
+
+def closed_months(inputs: RoiInputs, orders_through: date | None) -> RoiInputs:
+    """The inputs without the month still open: causal figures are monthly.
+
+    A month is closed once the orders reach its last day; until then its revenue is
+    partial. Fitting closed months only also makes the daily run cheap: a new day of
+    the open month changes nothing the fit reads (its fingerprint is the same, so the
+    last fit is reused, issue 23), while new or corrected data of an earlier month
+    changes it and the model is refitted. Engagements and new contacts of the open
+    month wait for it to close. The estimate's window_end says which data it covers.
+    """
+    if inputs.last_period is None or orders_through is None:
+        return inputs
+    last = inputs.last_period
+    month_end = _add_months(last, 1) - timedelta(days=1)
+    if orders_through >= month_end:
+        return inputs
+    open_start = last
+    closed_last = _add_months(last, -1)
+    if closed_last < inputs.first_period:  # the first month is still open
+        return RoiInputs(
+            inputs.panel.clear(), inputs.engagements.clear(), inputs.contacts, last, closed_last
+        )
+    created_before = pl.col("created_at").is_null() | (
+        pl.col("created_at").cast(pl.Date) < open_start
+    )
+    return RoiInputs(
+        inputs.panel.filter(pl.col("period") < open_start),
+        inputs.engagements.filter(pl.col("engaged_period") < open_start),
+        inputs.contacts.filter(created_before),
+        inputs.first_period,
+        closed_last,
+    )
+
+
 def inputs_fingerprint(inputs: RoiInputs, min_pre_months: int) -> str:
     """What the fit depends on, hashed: its inputs (row order ignored), its setting,
     this module's code and the versions of the libraries that compute it. Equal
@@ -173,6 +218,8 @@ def _month_index(col: str, first) -> pl.Expr:
 
 
 def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
+    if inputs.first_period is not None and inputs.last_period < inputs.first_period:
+        return empty_result("not estimated: no closed month yet (the first month is still open)")
     if inputs.first_period is None or inputs.panel.height == 0:
         return empty_result("not estimated: no completed orders of known contacts")
     first = inputs.first_period

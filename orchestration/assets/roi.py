@@ -10,7 +10,14 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
 from analytics.files import write_parquet_atomic
-from analytics.roi import empty_result, estimate, inputs_fingerprint, load_inputs
+from analytics.roi import (
+    closed_months,
+    empty_result,
+    estimate,
+    inputs_fingerprint,
+    load_inputs,
+    orders_through,
+)
 from orchestration.resources import SettingsResource
 from trustcap.warehouse import readable_warehouse
 
@@ -50,7 +57,8 @@ def roi_estimates(context: AssetExecutionContext, settings: SettingsResource):
     with readable_warehouse(s) as warehouse:
         con = duckdb.connect(str(warehouse), read_only=True, config=s.duckdb_config())
         try:
-            inputs = load_inputs(con)
+            # causal figures are monthly: the open month waits until it closes
+            inputs = closed_months(load_inputs(con), orders_through(con))
         finally:
             con.close()
     fingerprint = inputs_fingerprint(inputs, s.roi_min_pre_months)

@@ -2,6 +2,8 @@
 and matched to topics, only the fact rows the new files touch rebuilt) and publishes
 exactly what a run over all the data at once publishes."""
 
+from datetime import timedelta
+
 import numpy as np
 import polars as pl
 import pytest
@@ -85,6 +87,14 @@ def _assert_same_rows(a: pl.DataFrame, b: pl.DataFrame, table: str):
         assert np.allclose(a[c].to_numpy(), b[c].to_numpy(), rtol=1e-12, equal_nan=True), (table, c)
 
 
+def _roi_window_end(world: PipelineWorld):
+    con = world.published()
+    try:
+        return con.execute("select max(window_end) from marts.community_roi_summary").fetchone()[0]
+    finally:
+        con.close()
+
+
 def _pipeline(root) -> PipelineWorld:
     return PipelineWorld(root, settings_for(root / "landing", root / "warehouse"), {}, None)
 
@@ -114,9 +124,18 @@ def test_a_new_day_with_late_links_and_corrections_equals_a_run_over_everything(
     daily = _pipeline(tmp_path / "daily")
     land(daily, history_only=True)
     assert daily.run().success
+    # the world's last sales day is the last day of its month: without it that month
+    # is still open, and the causal figures stop at the month before (issue 23)
+    assert (last_day + timedelta(days=1)).day == 1
+    assert _roi_window_end(daily) == last_day.replace(day=1) - timedelta(days=1)
     land(daily)
     second = daily.run()
     assert second.success
+    assert _roi_window_end(daily) == last_day  # the day closed the month: refitted
+    assert not any(
+        m.metadata["fit_reused"].value
+        for m in second.asset_materializations_for_node("roi_estimates")
+    )
     loaded = sum(
         m.metadata["rows_loaded"].value
         for m in second.asset_materializations_for_node(INGESTION_STEP)

@@ -2,12 +2,12 @@
 (issue 23: a run with nothing new refitted the whole panel)."""
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import polars as pl
 import pytest
 
-from analytics.roi import RoiInputs, inputs_fingerprint
+from analytics.roi import RoiInputs, closed_months, estimate, inputs_fingerprint
 from orchestration.assets.roi import OUTPUTS, _reusable_fit
 
 
@@ -68,3 +68,85 @@ def test_a_fit_is_reused_only_with_its_record_and_every_result(tmp_path, missing
         assert reused == {"inputs_fingerprint": "abc", "fitted_at": "t", "reused": True}
     else:
         assert reused is None
+
+
+def _with_open_march(revenue_in_march: float, engaged_in_march: bool = False) -> RoiInputs:
+    """_inputs() plus a March still open: a new contact c3, a purchase, maybe an engagement."""
+    inputs = _inputs()
+    march = date(2025, 3, 1)
+    inputs.panel = pl.concat(
+        [
+            inputs.panel,
+            pl.DataFrame(
+                {
+                    "contact_id": ["c1", "c2", "c3"],
+                    "period": [march] * 3,
+                    "revenue": [revenue_in_march, 0.0, 4.0],
+                    "gross_margin": [1.0, 0.0, 1.0],
+                }
+            ),
+        ]
+    )
+    if engaged_in_march:
+        inputs.engagements = pl.concat(
+            [
+                inputs.engagements,
+                pl.DataFrame(
+                    {
+                        "contact_id": ["c2"],
+                        "engaged_period": [march],
+                        "platform": ["facebook"],
+                        "campaign_id": [None],
+                    },
+                    schema_overrides={"campaign_id": pl.String},
+                ),
+            ]
+        )
+    inputs.contacts = pl.concat(
+        [
+            inputs.contacts.with_columns(pl.col("created_at").cast(pl.Datetime("us"))),
+            pl.DataFrame(
+                {"contact_id": ["c3"], "created_at": [datetime(2025, 3, 4, 9)]},
+                schema_overrides={"created_at": pl.Datetime("us")},
+            ).with_columns(country=pl.lit("FR"), segment=pl.lit("?")),
+        ]
+    )
+    inputs.last_period = march
+    return inputs
+
+
+def test_the_open_month_waits_and_a_new_day_of_it_reuses_the_fit():
+    """Causal figures are monthly (issue 23): the fit reads closed months only, so a
+    day of new orders, engagements and contacts in the open month leaves its
+    fingerprint as it was, while a correction to a closed month changes it."""
+    closed = closed_months(_with_open_march(1.0), date(2025, 3, 17))
+    assert closed.last_period == date(2025, 2, 1)
+    assert closed.panel["period"].max() == date(2025, 2, 1)
+    assert "c3" not in closed.contacts["contact_id"].to_list()
+    base = inputs_fingerprint(closed, 6)
+    next_day = closed_months(_with_open_march(9.0, engaged_in_march=True), date(2025, 3, 18))
+    assert inputs_fingerprint(next_day, 6) == base
+    corrected = _with_open_march(1.0)
+    corrected.panel = corrected.panel.with_columns(
+        pl.when(pl.col("period") == date(2025, 1, 1))
+        .then(pl.col("revenue") + 0.01)
+        .otherwise(pl.col("revenue"))
+        .alias("revenue")
+    )
+    assert inputs_fingerprint(closed_months(corrected, date(2025, 3, 18)), 6) != base
+    # once the orders reach March 31st, March is closed and in the fit
+    month_closed = closed_months(_with_open_march(1.0), date(2025, 3, 31))
+    assert month_closed.last_period == date(2025, 3, 1)
+    assert inputs_fingerprint(month_closed, 6) != base
+    # unknown (no orders at all): nothing is cut
+    assert closed_months(_with_open_march(1.0), None).last_period == date(2025, 3, 1)
+
+
+def test_with_only_an_open_month_the_estimate_says_so():
+    inputs = _inputs()
+    inputs.panel = inputs.panel.filter(pl.col("period") == date(2025, 1, 1))
+    inputs.last_period = date(2025, 1, 1)
+    result = estimate(closed_months(inputs, date(2025, 1, 20)))
+    assert result.summary["method"].to_list() == [
+        "not estimated: no closed month yet (the first month is still open)"
+    ]
