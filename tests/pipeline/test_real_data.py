@@ -1,6 +1,6 @@
 """Each real public export through its adapter and the whole pipeline.
 
-The figures the README's "Real data" section quotes come from the functions here
+The figures docs/real_data.md quotes come from the functions here
 (`scripts/real_data.py` prints them); the tests check them against what the raw
 files say when read directly, without the adapters or the pipeline.
 """
@@ -74,7 +74,7 @@ def run_real(
     return RealRun(root, result.success, report, empty)
 
 
-# --- figures (README "Real data") ------------------------------------------------
+# --- figures (docs/real_data.md) ------------------------------------------------
 
 
 def twcs_figures(run: RealRun) -> dict:

@@ -28,7 +28,7 @@ PLATFORMS = ("twitter", "instagram", "facebook", "all")
 # The worlds these fixed-seed tests were set up on keep the amplified crisis where it
 # first was: moving it (the demo's is now on 2025-12-01) re-draws the whole world, and
 # in that draw of world A twitter's estimate (99 % interval 231,907-267,332) missed
-# the truth (201,803): the known over-estimate of large effects (README, "How good is
+# the truth (201,803): the known over-estimate of large effects (docs/roi_method.md, "How good is
 # it?"), which the 20-seed coverage table measures; these tests do not hide it.
 BEFORE_VOICE = {"amplified_crisis": (date(2025, 9, 8), 2, "instagram")}
 WORLD_A = {"uplift": {"twitter": 1.0, "instagram": 0.5, "facebook": 0.0}, **BEFORE_VOICE}
