@@ -7,8 +7,8 @@ from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
-from orchestration.project import dbt_project
-from trustcap.settings import Settings, dbt_executable
+from core.settings import DBT_PROJECT_DIR, Settings, dbt_executable
+from orchestration.defs.dbt.project import dbt_project
 
 
 class SettingsResource(ConfigurableResource):
@@ -34,8 +34,8 @@ def build_resources() -> dict[str, object]:
     return {
         "settings": SettingsResource(),
         "dbt": VenvDbtCliResource(
-            project_dir=dbt_project,
-            profiles_dir=dbt_project.project_dir,
+            project_dir=dbt_project(),
+            profiles_dir=DBT_PROJECT_DIR,
             dbt_executable=dbt_executable(),
         ),
     }

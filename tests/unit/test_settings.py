@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import REPO_ROOT, Settings, SettingsError
 from trustcap import cli
-from trustcap.settings import REPO_ROOT, Settings, SettingsError
 
 
 def test_defaults_resolve_against_the_repository_not_the_working_folder(tmp_path, monkeypatch):
@@ -79,7 +79,7 @@ def test_duckdb_connections_take_the_memory_limit(tmp_path):
 
 
 def test_settings_command_prints_every_setting_with_its_value(monkeypatch, capsys):
-    from trustcap.settings import SETTINGS
+    from core.settings import SETTINGS
 
     monkeypatch.setenv("TC_DUCKDB_MEMORY_LIMIT", "3GB")
     assert cli.main(["settings"]) == 0
@@ -108,7 +108,7 @@ def test_the_spark_profile_reads_its_paths_and_memory_from_the_settings():
     tables land under the warehouse folder, never in the working folder."""
     import yaml
 
-    from trustcap.settings import DBT_PROJECT_DIR
+    from core.settings import DBT_PROJECT_DIR
 
     profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["trustcap"]
     spark = profile["outputs"]["spark"]
@@ -168,7 +168,7 @@ def test_a_warehouse_folder_with_glob_characters_is_rejected(tmp_path, name):
 
 def test_quotes_spaces_and_unicode_in_paths_reach_dbt_and_sql_escaped(tmp_path):
     """The pipeline run with such a path is tests/pipeline/test_odd_paths.py."""
-    from trustcap.warehouse import sql_string
+    from core.warehouse import sql_string
 
     s = Settings.from_env({"TC_WAREHOUSE_DIR": str(tmp_path / "l'entrepôt ✓")})
     assert s.dbt_vars()["raw_dir"].endswith("l'entrepôt ✓/raw")
