@@ -32,7 +32,6 @@ def main() -> int:
     from orchestration.definitions import build_assets
     from orchestration.defs.quality.checks import asset_keys_of, build_quality_checks
     from orchestration.resources import build_resources
-
     from trustcap.run import ensure_dagster_home, ensure_manifest
 
     settings = Settings.from_env()

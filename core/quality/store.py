@@ -9,11 +9,12 @@ the next publication. `quality/report.html` is the latest run's static report.
 from __future__ import annotations
 
 import html
-import os
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
+
+from shared.files import write_atomic
 
 RESULT_SCHEMA = {
     "run_id": pl.String(),
@@ -43,10 +44,7 @@ def write_results(quality_dir: Path, run_id: str, rows: list[dict]) -> pl.DataFr
         .sort("checked_at", "run_id", "asset", "check_name")
     )
     target = results_dir(quality_dir) / f"{run_id}.parquet"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".parquet.tmp")
-    frame.write_parquet(tmp)
-    os.replace(tmp, target)
+    write_atomic(target, frame.write_parquet)
     return frame
 
 
@@ -137,8 +135,5 @@ as they were.</p>
 </table></body></html>
 """
     target = quality_dir / REPORT_NAME
-    quality_dir.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, target)
+    write_atomic(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return target

@@ -1,7 +1,6 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
 import json
-import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,6 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from core.settings import MANIFEST_PATH
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.resources import SettingsResource
+from shared.files import write_atomic
 
 
 class TrustcapTranslator(DagsterDbtTranslator):
@@ -76,9 +76,7 @@ def _keep_parse_and_clean_up(invocation_target: Path) -> None:
     parsed = invocation_target / "partial_parse.msgpack"
     if parsed.exists():
         kept = project_target / "partial_parse.msgpack"
-        tmp = kept.with_name(f".{kept.name}.{os.getpid()}")
-        shutil.copyfile(parsed, tmp)
-        os.replace(tmp, kept)
+        write_atomic(kept, lambda tmp: shutil.copyfile(parsed, tmp))
     shutil.rmtree(invocation_target, ignore_errors=True)
 
 

@@ -1,7 +1,6 @@
 """The causal ROI estimator (analytics/roi.py) as an asset between the two dbt steps."""
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,10 +8,10 @@ import duckdb
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
-from analytics.files import write_parquet_atomic
 from analytics.roi import empty_result, estimate, inputs_fingerprint, load_inputs
 from core.warehouse import readable_warehouse
 from orchestration.resources import SettingsResource
+from shared.files import write_atomic
 
 OUTPUTS = {
     "roi_incremental_monthly": "monthly",
@@ -76,16 +75,14 @@ def roi_estimates(context: AssetExecutionContext, settings: SettingsResource):
     record_path.unlink(missing_ok=True)
     frames = {name: getattr(result, part) for name, part in OUTPUTS.items()}
     for name, frame in frames.items():
-        write_parquet_atomic(frame, s.analytics_dir / f"{name}.parquet")
+        write_atomic(s.analytics_dir / f"{name}.parquet", frame.write_parquet)
     record = {
         "inputs_fingerprint": fingerprint,
         "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "reused": False,
     }
     if fit_ok:
-        tmp = record_path.with_name(f".{record_path.name}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(record))
-        os.replace(tmp, record_path)
+        write_atomic(record_path, lambda tmp: tmp.write_text(json.dumps(record)))
     summary = _incremental_revenue(frames["roi_incremental_summary"])
     context.log.info(f"incremental revenue by platform: {summary}")
     yield from _materializations(frames, inputs.panel.height, record)
