@@ -15,9 +15,7 @@ class SettingsResource(ConfigurableResource):
     """The run's settings (environment variables, resolved and validated)."""
 
     def get(self) -> Settings:
-        settings = Settings.from_env()
-        settings.export_env()  # dbt subprocesses read TC_WAREHOUSE_DIR from the environment
-        return settings
+        return Settings.from_env()
 
 
 class VenvDbtCliResource(DbtCliResource):

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from core.settings import DBT_PROJECT_DIR, SETTINGS, Settings, SettingsError
+from core.settings import DBT_PROJECT_DIR, SETTINGS, Settings, SettingsError, written
 from trustcap.run import ensure_dagster_home, ensure_manifest, run_pipeline
 
 
@@ -261,10 +261,7 @@ def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
     for s in SETTINGS:
-        # each setting's field is its variable's name without TC_, in lower case
-        value = getattr(settings, s.env.removeprefix("TC_").lower())
-        if isinstance(value, tuple):  # a list setting, as it is written
-            value = ",".join(value)
+        value = written(getattr(settings, s.field))
         _say(f"{s.env:24} = {value}\n{'':24}   {s.doc} (default {s.default})")
     return 0
 

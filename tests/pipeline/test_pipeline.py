@@ -316,7 +316,7 @@ def test_the_dbt_unit_tests_of_the_formulas_pass(ran, tmp_path):
     warehouse.mkdir()
     shutil.copy2(ran.settings.warehouse_path, warehouse / "warehouse.duckdb")
     settings = ran.settings
-    env = {**os.environ, **settings.dbt_env(), "TC_WAREHOUSE_DIR": str(warehouse)}
+    env = {**os.environ, **settings.subprocess_env(), "TC_WAREHOUSE_DIR": str(warehouse)}
     target = tmp_path / "target"
     done = subprocess.run(
         [

@@ -1,6 +1,7 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
 import json
+import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -54,6 +55,9 @@ AFTER_ANALYTICS = "source:analytics+"
 
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, settings: SettingsResource):
     s = settings.get()
+    # dagster-dbt hands dbt this process's environment: profiles.yml reads the
+    # warehouse folder and the engine's settings from it
+    os.environ.update(s.subprocess_env())
     # unit tests check the SQL's formulas on fixed rows, not the data: they run in the
     # test suite (tests/pipeline/test_pipeline.py), not on every run, as dbt advises;
     # they were a quarter of a small run's dbt time
