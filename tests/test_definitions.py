@@ -95,3 +95,41 @@ def test_the_quality_gate_checks_every_published_mart_and_blocks_on_marts():
         assert spec.blocking == (check.severity == BLOCKING and check.schema == "marts")
     checked_marts = {c.relation for c in all_checks() if c.schema == "marts"}
     assert checked_marts == set(published_marts())
+
+
+# imports orchestration.definitions in a fresh interpreter, with every file it opens seen
+IMPORT_AND_LIST_OPENED = """
+import builtins, io, json, sys
+opened = []
+real_open = io.open
+def spy(file, *args, **kwargs):
+    opened.append(str(file))
+    return real_open(file, *args, **kwargs)
+builtins.open = io.open = spy
+import orchestration.definitions
+builtins.open = io.open = real_open
+print(json.dumps(opened))
+"""
+
+
+def test_importing_the_definitions_reads_no_dbt_file():
+    """No work at import time: the manifest and dbt_project.yml are read when the
+    definitions load (defs()), so `trustcap --help` and tests that only import stay quick."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from core.settings import DBT_PROJECT_DIR, REPO_ROOT
+
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORT_AND_LIST_OPENED],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    opened = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert opened, "the spy saw no file at all: it would miss the manifest too"
+    assert not [p for p in opened if str(DBT_PROJECT_DIR) in p], opened
