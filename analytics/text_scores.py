@@ -28,7 +28,6 @@ import duckdb
 import polars as pl
 
 from analytics import brand_scorer, sentiment
-from analytics.files import write_parquet_atomic
 from analytics.sentiment import (
     COMPLAINT_TERMS,
     ES_LEXICON,
@@ -40,6 +39,7 @@ from analytics.sentiment import (
     score_and_hash,
     score_texts,
 )
+from shared.files import write_atomic
 
 SCORES_FILE = "text_scores.parquet"
 BANDS_FILE = "text_minhash_bands.parquet"
@@ -255,10 +255,10 @@ def update_text_scores(
         else fresh_bands
     )
     if texts or not scores_path.exists() or not bands_path.exists():
-        write_parquet_atomic(all_bands, bands_path)
-        write_parquet_atomic(all_scores, scores_path)
+        write_atomic(bands_path, all_bands.write_parquet)
+        write_atomic(scores_path, all_scores.write_parquet)
     if adapted is not None:
-        write_parquet_atomic(adapted.quality, quality_path)
+        write_atomic(quality_path, adapted.quality.write_parquet)
     langs = fresh.group_by("lang_detected").len()
     quality = adapted.quality if adapted is not None else pl.read_parquet(quality_path)
     return ScoringRun(

@@ -39,6 +39,7 @@ import polars as pl
 from ingestion.contract import ENTITIES, Entity, split_extension
 from ingestion.readers import LINE_NO, RAW, UnreadableFileError, read_file
 from ingestion.validate import POLARS_TYPES, DateWindow, MissingColumnsError, validate
+from shared.files import write_atomic
 
 SCHEMA_FILE = "schema.parquet"
 
@@ -269,10 +270,7 @@ def entity_lock(paths: StoragePaths, entity: Entity) -> Iterator[None]:
 
 
 def _write_atomic(frame: pl.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    frame.write_parquet(tmp, compression="zstd", statistics=True)
-    os.replace(tmp, path)
+    write_atomic(path, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=True))
 
 
 def read_log(paths: StoragePaths, entity: Entity) -> pl.DataFrame:

@@ -7,17 +7,15 @@ from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
-from orchestration.project import dbt_project
-from trustcap.settings import Settings, dbt_executable
+from core.settings import DBT_PROJECT_DIR, Settings, dbt_executable
+from orchestration.defs.dbt.project import dbt_project
 
 
 class SettingsResource(ConfigurableResource):
     """The run's settings (environment variables, resolved and validated)."""
 
     def get(self) -> Settings:
-        settings = Settings.from_env()
-        settings.export_env()  # dbt subprocesses read TC_WAREHOUSE_DIR from the environment
-        return settings
+        return Settings.from_env()
 
 
 class VenvDbtCliResource(DbtCliResource):
@@ -34,8 +32,8 @@ def build_resources() -> dict[str, object]:
     return {
         "settings": SettingsResource(),
         "dbt": VenvDbtCliResource(
-            project_dir=dbt_project,
-            profiles_dir=dbt_project.project_dir,
+            project_dir=dbt_project(),
+            profiles_dir=DBT_PROJECT_DIR,
             dbt_executable=dbt_executable(),
         ),
     }

@@ -10,12 +10,12 @@ this process publishes new sets of other sizes, with three designs:
     over it (the design before issue 20);
   - `current_link`: views over `parquet/<mart>.parquet`, `parquet` a symlink to the
     current set, swapped by rename;
-  - `versioned_sets`: trustcap.publish (views choosing the newest ready set).
+  - `versioned_sets`: core.publish (views choosing the newest ready set).
 It counts failed queries, queries that saw two sets at once (a's rows against b), and
 how many of the published sets the reader saw.
 
 `latency`: a customer_trust-like mart of `--rows` rows, published as a table (the
-former design) and through trustcap.publish (views over Parquet); median of 7 runs of
+former design) and through core.publish (views over Parquet); median of 7 runs of
 typical BI queries on each.
 """
 
@@ -37,7 +37,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from trustcap.publish import publish
+from core.publish import publish
 
 READER = textwrap.dedent(
     """

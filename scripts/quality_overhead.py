@@ -28,17 +28,18 @@ def main() -> int:
     args = parser.parse_args()
     from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions, define_asset_job
 
-    from orchestration.checks.quality import asset_keys_of, build_quality_checks
-    from orchestration.definitions import ASSETS
+    from core.settings import Settings
+    from orchestration.definitions import build_assets
+    from orchestration.defs.quality.checks import asset_keys_of, build_quality_checks
     from orchestration.resources import build_resources
-    from trustcap.cli import ensure_dagster_home, ensure_manifest
-    from trustcap.settings import Settings
+    from trustcap.run import ensure_dagster_home, ensure_manifest
 
     settings = Settings.from_env()
     ensure_dagster_home(settings)
     ensure_manifest(settings)
     settings.export_env()
-    checks = build_quality_checks(asset_keys_of(ASSETS))
+    assets = build_assets()
+    checks = build_quality_checks(asset_keys_of(assets))
     with_checks = define_asset_job("with_checks", selection=AssetSelection.all())
     without = define_asset_job(
         "without_checks",
@@ -47,7 +48,7 @@ def main() -> int:
         - AssetSelection.assets(AssetKey(["published", "trustcap"])),
     )
     defs = Definitions(
-        assets=ASSETS,
+        assets=assets,
         asset_checks=checks,
         jobs=[with_checks, without],
         resources=build_resources(),

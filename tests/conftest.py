@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from trustcap.settings import Settings
+from core.settings import Settings
 
 # Tests write landing files and ingest them at once: no settle time (its own tests set it).
 os.environ.setdefault("TC_LANDING_SETTLE_SECONDS", "0")

@@ -7,7 +7,9 @@ from tests.conftest import environment
 
 
 def test_definitions_load_with_every_asset_check_schedule_and_sensor():
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     repo = defs.get_repository_def()
     keys = set(repo.assets_defs_by_key)
@@ -32,8 +34,10 @@ def test_definitions_load_with_every_asset_check_schedule_and_sensor():
 
 
 def test_publication_waits_for_every_published_mart():
-    from orchestration.definitions import defs
-    from trustcap.marts import published_marts
+    from core.marts import published_marts
+    from orchestration.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     pub = defs.resolve_assets_def(AssetKey(["published", "trustcap"]))
     deps = {d.asset_key for d in pub.specs_by_key[AssetKey(["published", "trustcap"])].deps}
@@ -42,7 +46,7 @@ def test_publication_waits_for_every_published_mart():
 
 def test_the_sensor_requests_a_run_for_new_files_and_skips_when_none(tmp_path):
     from ingestion.load import StoragePaths, ingest_entity
-    from orchestration.sensors import new_landing_files_sensor
+    from orchestration.defs.automation.sensors import new_landing_files_sensor
 
     landing = tmp_path / "landing"
     (landing / "crm/contacts").mkdir(parents=True)
@@ -69,10 +73,12 @@ def test_the_sensor_requests_a_run_for_new_files_and_skips_when_none(tmp_path):
 def test_the_quality_gate_checks_every_published_mart_and_blocks_on_marts():
     from dagster import AssetCheckKey
 
-    from orchestration.checks.quality import suite_check_name
-    from orchestration.definitions import defs
-    from trustcap.marts import published_marts
-    from trustcap.quality.suites import BLOCKING, all_checks
+    from core.marts import published_marts
+    from core.quality.suites import BLOCKING, all_checks
+    from orchestration.definitions import defs as load_definitions
+
+    defs = load_definitions()
+    from orchestration.defs.quality.checks import suite_check_name
 
     repo = defs.get_repository_def()
     specs = {
@@ -89,3 +95,41 @@ def test_the_quality_gate_checks_every_published_mart_and_blocks_on_marts():
         assert spec.blocking == (check.severity == BLOCKING and check.schema == "marts")
     checked_marts = {c.relation for c in all_checks() if c.schema == "marts"}
     assert checked_marts == set(published_marts())
+
+
+# imports orchestration.definitions in a fresh interpreter, with every file it opens seen
+IMPORT_AND_LIST_OPENED = """
+import builtins, io, json, sys
+opened = []
+real_open = io.open
+def spy(file, *args, **kwargs):
+    opened.append(str(file))
+    return real_open(file, *args, **kwargs)
+builtins.open = io.open = spy
+import orchestration.definitions
+builtins.open = io.open = real_open
+print(json.dumps(opened))
+"""
+
+
+def test_importing_the_definitions_reads_no_dbt_file():
+    """No work at import time: the manifest and dbt_project.yml are read when the
+    definitions load (defs()), so `trustcap --help` and tests that only import stay quick."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from core.settings import DBT_PROJECT_DIR, REPO_ROOT
+
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORT_AND_LIST_OPENED],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    opened = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert opened, "the spy saw no file at all: it would miss the manifest too"
+    assert not [p for p in opened if str(DBT_PROJECT_DIR) in p], opened

@@ -3,10 +3,11 @@ relation missing from the handover would only fail on Spark, at run time."""
 
 import json
 
-from orchestration.assets.roi import INPUTS as ROI_INPUTS
-from orchestration.assets.voice import INPUTS as VOICE_INPUTS
-from trustcap.marts import MANIFEST_PATH, published_marts
-from trustcap.quality.suites import all_checks
+from core.marts import published_marts
+from core.quality.suites import all_checks
+from core.settings import MANIFEST_PATH
+from orchestration.defs.roi.assets import INPUTS as ROI_INPUTS
+from orchestration.defs.voice.assets import INPUTS as VOICE_INPUTS
 
 
 def test_every_relation_the_python_steps_read_is_handed_over():

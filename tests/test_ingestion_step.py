@@ -6,8 +6,8 @@ import pytest
 from dagster import AssetKey, materialize
 
 from ingestion.contract import ENTITIES
-from orchestration.assets import ingestion as ingestion_assets
-from orchestration.assets.ingestion import INGESTION_STEP, ingest_landing_files
+from orchestration.defs.ingestion import assets as ingestion_assets
+from orchestration.defs.ingestion.assets import INGESTION_STEP, ingest_landing_files
 from orchestration.resources import SettingsResource
 from tests.conftest import environment
 
@@ -37,7 +37,9 @@ def landing_env(tmp_path):
 
 
 def test_every_raw_asset_is_made_by_the_one_ingestion_step():
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     repo = defs.get_repository_def()
     made_by = {repo.assets_defs_by_key[AssetKey(["raw", e.table])] for e in ENTITIES}

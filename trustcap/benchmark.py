@@ -35,8 +35,8 @@ import duckdb
 import polars as pl
 import psutil
 
-from trustcap.demo.writer import to_landing_frame
-from trustcap.settings import Settings
+from core.settings import Settings
+from worlds.writer import to_landing_frame
 
 # the column that dates each entity's rows; entities without one land whole in the history
 DAY_COLUMN = {
@@ -61,7 +61,7 @@ STAGE_OF_STEP = {
 
 
 def stage_of(step_key: str) -> str:
-    from orchestration.assets.ingestion import INGESTION_STEP
+    from orchestration.defs.ingestion.assets import INGESTION_STEP
 
     if step_key == INGESTION_STEP:
         return "ingestion"
@@ -274,7 +274,7 @@ def run_benchmark(
     activity_density: float = 1.0,
     order_density: float = 1.0,
 ) -> dict:
-    from trustcap.demo.world import WorldConfig, generate
+    from worlds.world import WorldConfig, generate
 
     if root.exists():
         shutil.rmtree(root)
@@ -311,7 +311,7 @@ def run_benchmark(
     ref_seconds, ref_rows, ref_revenue = reference_query(landing)
     # the settings layer validates and prepares DAGSTER_HOME and the dbt manifest once
     settings = Settings.from_env(env)
-    from trustcap.cli import ensure_dagster_home, ensure_manifest
+    from trustcap.run import ensure_dagster_home, ensure_manifest
 
     ensure_dagster_home(settings)
     ensure_manifest(settings)

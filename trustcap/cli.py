@@ -5,92 +5,24 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
-from trustcap.settings import DBT_PROJECT_DIR, SETTINGS, Settings, SettingsError, dbt_executable
-
-DAGSTER_YAML = """\
-# written by trustcap; edit freely, it is not overwritten
-telemetry:
-  enabled: false
-run_queue:
-  max_concurrent_runs: 4
-  tag_concurrency_limits:
-    # one run at a time writes the DuckDB warehouse (DuckDB is single-writer)
-    - key: "trustcap/warehouse"
-      limit: 1
-# runs stuck starting or canceling are failed after 3 minutes; runs whose process
-# died are failed by trustcap itself at the next start (orchestration/run_guard.py)
-run_monitoring:
-  enabled: true
-  start_timeout_seconds: 180
-  cancel_timeout_seconds: 180
-  poll_interval_seconds: 60
-"""
+from core.settings import DBT_PROJECT_DIR, SETTINGS, Settings, SettingsError, written
+from trustcap.run import ensure_dagster_home, ensure_manifest, run_pipeline
 
 
 def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def ensure_dagster_home(settings: Settings) -> None:
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    config = settings.dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
-
-
-def _dbt_sources_newer_than(manifest: Path) -> bool:
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    for folder in ("models", "macros", "tests", "seeds"):
-        for path in (DBT_PROJECT_DIR / folder).rglob("*"):
-            if path.is_file() and path.stat().st_mtime > built:
-                return True
-    return any(
-        (DBT_PROJECT_DIR / f).stat().st_mtime > built for f in ("dbt_project.yml", "profiles.yml")
-    )
-
-
-def ensure_manifest(settings: Settings) -> None:
-    """dagster-dbt reads target/manifest.json when definitions load: parse when stale."""
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if not _dbt_sources_newer_than(manifest):
-        return
-    _say("Parsing the dbt project (dbt parse)…")
-    settings.export_env()
-    proc = subprocess.run(
-        [
-            dbt_executable(),
-            "parse",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--quiet",
-            # the run's own vars, so that `dbt build` can reuse this parse
-            "--vars",
-            json.dumps(settings.dbt_vars()),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")
-
-
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from trustcap.demo.world import WorldConfig, generate
-    from trustcap.demo.writer import write_world
+    from worlds.world import WorldConfig, generate
+    from worlds.writer import write_world
 
     seed = settings.demo_seed if args.seed is None else args.seed
     scale = settings.demo_scale if args.scale is None else args.scale
@@ -106,36 +38,6 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         f"  planted truth:  {settings.demo_truth_dir / 'truth.json'}"
     )
     return 0
-
-
-def run_pipeline(settings: Settings, command: str = "trustcap run"):
-    """Run the whole job in this process; returns Dagster's result. Raises
-    WarehouseBusy when another run holds the warehouse."""
-    ensure_dagster_home(settings)
-    ensure_manifest(settings)
-    settings.export_env()
-    from dagster import DagsterInstance
-
-    from orchestration.definitions import defs
-    from orchestration.run_guard import in_process_run_tags, live_warehouse_runs, reap_dead_runs
-    from trustcap.run_lock import WarehouseBusy, hold_warehouse
-
-    job = defs.resolve_job_def("trustcap_pipeline")
-    with DagsterInstance.get() as instance:
-        for line in reap_dead_runs(instance):
-            _say(line)
-        for run in live_warehouse_runs(instance):
-            raise WarehouseBusy(run.describe(), run.pid)
-        run_id = str(uuid.uuid4())  # Dagster's run ids are UUID4s; known before the run starts
-        with hold_warehouse(settings.warehouse_dir, run_id, command):
-            _say(f"Run {run_id} started (pid {os.getpid()}).")
-            return job.execute_in_process(
-                instance=instance,
-                run_id=run_id,
-                tags=in_process_run_tags(),
-                raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            )
 
 
 def step_timings(run_id: str) -> list[tuple[str, float]]:
@@ -162,7 +64,7 @@ def step_timings(run_id: str) -> list[tuple[str, float]]:
 def _preflight(settings: Settings, command: str, allow_empty: bool) -> bool:
     """Print what preflight found; False (after one line per problem) when a run must
     not start."""
-    from trustcap.preflight import check
+    from core.preflight import check
 
     report = check(settings, allow_empty=allow_empty)
     for note in report.notes:
@@ -227,7 +129,7 @@ def cmd_preflight(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    from trustcap.run_lock import WarehouseBusy
+    from core.run_lock import WarehouseBusy
 
     _stop_on_signals()
     if not _preflight(settings, "trustcap run", args.allow_empty):
@@ -264,7 +166,7 @@ def _run_and_report(settings: Settings, started: float) -> int:
             f"\nRun FAILED after {elapsed:.0f}s in step(s): {', '.join(failed) or 'unknown'}. "
             "The published marts were left as they were."
         )
-        from trustcap.quality.store import blocking_failures, read_results
+        from core.quality.store import blocking_failures, read_results
 
         failed_checks = blocking_failures(read_results(settings.quality_dir, result.run_id))
         for r in failed_checks.iter_rows(named=True):
@@ -273,7 +175,7 @@ def _run_and_report(settings: Settings, started: float) -> int:
         return 1
     _say(f"\nRun succeeded in {elapsed:.0f}s (run id {result.run_id}).")
     timings = step_timings(result.run_id)
-    from orchestration.assets.ingestion import INGESTION_STEP
+    from orchestration.defs.ingestion.assets import INGESTION_STEP
 
     ingest = sum(t for k, t in timings if k == INGESTION_STEP)
     others = ", ".join(f"{k} {t:.1f}s" for k, t in timings if k != INGESTION_STEP)
@@ -315,7 +217,7 @@ def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
     ensure_dagster_home(settings)
     ensure_manifest(settings)
     settings.export_env()
-    from trustcap.preflight import check
+    from core.preflight import check
 
     for problem in check(settings, allow_empty=True).problems:
         _say(f"note: runs will not start until this is fixed: {problem}")
@@ -359,10 +261,7 @@ def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
     for s in SETTINGS:
-        # each setting's field is its variable's name without TC_, in lower case
-        value = getattr(settings, s.env.removeprefix("TC_").lower())
-        if isinstance(value, tuple):  # a list setting, as it is written
-            value = ",".join(value)
+        value = written(getattr(settings, s.field))
         _say(f"{s.env:24} = {value}\n{'':24}   {s.doc} (default {s.default})")
     return 0
 
@@ -394,8 +293,8 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_retract(settings: Settings, args: argparse.Namespace) -> int:
+    from core.retraction import WarehouseBusyError, retract_landing_file
     from ingestion.retract import RetractionError
-    from trustcap.retraction import WarehouseBusyError, retract_landing_file
 
     ensure_manifest(settings)  # the incremental models are read from the dbt manifest
     try:

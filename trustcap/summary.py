@@ -8,6 +8,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from core.marts import published_marts, stated_empty_reasons
+from core.publish import explain_empty_marts
+from core.settings import Settings
 from ingestion.load import (
     StoragePaths,
     loaded_row_counts,
@@ -15,9 +18,6 @@ from ingestion.load import (
     quarantine_counts,
     unknown_landing_files,
 )
-from trustcap.marts import published_marts, stated_empty_reasons
-from trustcap.publish import explain_empty_marts
-from trustcap.settings import Settings
 
 
 def _pct(value: float | None) -> str:
@@ -42,7 +42,7 @@ def _section(name: str, build, *args) -> list[str]:
 
 def quality_lines(settings: Settings) -> list[str]:
     """The latest run's quality checks: counts, every failure, the report's path."""
-    from trustcap.quality.store import REPORT_NAME, latest_results
+    from core.quality.store import REPORT_NAME, latest_results
 
     results = latest_results(settings.quality_dir)
     if results.height == 0:

@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from trustcap.publish import pseudonym_key, pseudonymised, published_tables
+from core.publish import pseudonym_key, pseudonymised, published_tables
 
 PLATFORMS = ("twitter", "instagram", "facebook")
 
@@ -381,11 +381,11 @@ def run_world(seed: int, scale: float, root: Path) -> dict:
     """Generate world `seed` of the family, run the pipeline on it, evaluate it."""
     import os
 
-    from trustcap.cli import run_pipeline
-    from trustcap.demo.family import family_config
-    from trustcap.demo.world import generate
-    from trustcap.demo.writer import write_world
-    from trustcap.settings import Settings
+    from core.settings import Settings
+    from trustcap.run import run_pipeline
+    from worlds.family import family_config
+    from worlds.world import generate
+    from worlds.writer import write_world
 
     config = family_config(seed, scale)
     world = generate(config)
@@ -415,7 +415,7 @@ def _child(args: argparse.Namespace) -> int:
 
 
 def seeds_of(which: str, worlds: int, first: int | None = None) -> list[int]:
-    from trustcap.demo.family import DEVELOPMENT_SEEDS, REPORT_SEEDS, SUITE_SEEDS
+    from worlds.family import DEVELOPMENT_SEEDS, REPORT_SEEDS, SUITE_SEEDS
 
     pool = {"development": DEVELOPMENT_SEEDS, "report": REPORT_SEEDS, "suite": SUITE_SEEDS}[which]
     seeds = list(pool)

@@ -8,12 +8,12 @@ import duckdb
 import polars as pl
 import pytest
 
+from core.publish import pseudonym_key, pseudonymised, published_tables
+from core.settings import Settings
 from tests.conftest import environment, settings_for
-from trustcap.cli import run_pipeline
-from trustcap.demo.world import WorldConfig, generate
-from trustcap.demo.writer import write_world
-from trustcap.publish import pseudonym_key, pseudonymised, published_tables
-from trustcap.settings import Settings
+from trustcap.run import run_pipeline
+from worlds.world import WorldConfig, generate
+from worlds.writer import write_world
 
 pytestmark = pytest.mark.xdist_group("pipeline")
 

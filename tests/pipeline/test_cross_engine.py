@@ -15,11 +15,11 @@ import time
 import duckdb
 import pytest
 
+from core.publish import published_tables
+from core.settings import Settings
 from tests.conftest import environment
 from tests.pipeline.conftest import make_world
-from trustcap.cli import run_pipeline
-from trustcap.publish import published_tables
-from trustcap.settings import Settings
+from trustcap.run import run_pipeline
 
 # its own xdist group: it runs on one worker beside the other pipeline tests
 pytestmark = [pytest.mark.spark, pytest.mark.long, pytest.mark.xdist_group("spark")]

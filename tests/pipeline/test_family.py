@@ -1,4 +1,4 @@
-"""The small family of worlds (trustcap.demo.family.SUITE_SEEDS): the whole pipeline on
+"""The small family of worlds (worlds.family.SUITE_SEEDS): the whole pipeline on
 six worlds whose mechanisms were drawn at random, judged against their planted truth
 by the same code as `trustcap validate` (the large family's table is in the README).
 The seeds are fixed, so the outcome is deterministic; nobody tunes rules on them."""
@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from trustcap.demo.family import SUITE_SEEDS, family_config
 from trustcap.validation import criteria
+from worlds.family import SUITE_SEEDS, family_config
 
 pytestmark = [pytest.mark.long, pytest.mark.xdist_group("family")]
 SCALE = 0.2

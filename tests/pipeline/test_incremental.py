@@ -8,11 +8,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-from orchestration.assets.ingestion import INGESTION_STEP
+from orchestration.defs.ingestion.assets import INGESTION_STEP
 from tests.conftest import settings_for
 from tests.pipeline.conftest import PipelineWorld, share_pseudonym_key
 from trustcap.benchmark import split_last_day, write_csv_landing
-from trustcap.demo.world import WorldConfig, generate
+from worlds.world import WorldConfig, generate
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("incremental")]
 

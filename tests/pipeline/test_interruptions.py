@@ -155,8 +155,8 @@ def test_sigterm_stops_a_run_without_touching_the_publication(tmp_path):
 
 
 def test_after_sigkill_the_sensor_and_the_schedule_go_on(tmp_path):
-    from orchestration.schedules import daily_schedule
-    from orchestration.sensors import new_landing_files_sensor
+    from orchestration.defs.automation.schedules import daily_schedule
+    from orchestration.defs.automation.sensors import new_landing_files_sensor
 
     pw, held = _split_world(tmp_path / "w", seed=4)
     log = tmp_path / "run.log"

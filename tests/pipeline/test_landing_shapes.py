@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.publish import published_tables
 from tests.pipeline.conftest import make_world
-from trustcap.publish import published_tables
 
 # no shared fixture: each shape is its own run, spread over the workers
 pytestmark = pytest.mark.slow

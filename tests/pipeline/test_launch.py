@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
+from core.quality.suites import all_checks
 from tests.pipeline.conftest import PipelineWorld, make_world
 from tests.pipeline.test_quality import NEEDS_A_LAUNCH, passes_and_fails_when_broken
-from trustcap.quality.suites import all_checks
 
 pytestmark = [pytest.mark.long, pytest.mark.xdist_group("launch")]
 LAUNCH = date(2025, 6, 2)

@@ -54,7 +54,7 @@ def test_the_job_runs_under_the_multiprocess_executor(tmp_path):
 
 def test_a_launched_run_stops_at_the_preflight_before_its_first_step(tmp_path):
     """Runs the UI, the sensor or the schedule launch pass the preflight in their run
-    worker (orchestration/executor.py): an empty landing folder fails the run at once
+    worker (orchestration/defs/automation/executor.py): an empty landing folder fails the run at once
     with the preflight's line, and nothing is written to the warehouse."""
     (tmp_path / "landing").mkdir()
     (tmp_path / "dagster_home").mkdir()

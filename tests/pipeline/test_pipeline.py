@@ -12,8 +12,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from core.publish import published_tables
 from tests.pipeline.conftest import copy_world, make_world
-from trustcap.publish import published_tables
 
 pytestmark = pytest.mark.xdist_group("pipeline")
 
@@ -309,14 +309,14 @@ def test_a_landing_folder_with_only_some_entities_runs_and_explains_empty_marts(
 
 
 def test_the_dbt_unit_tests_of_the_formulas_pass(ran, tmp_path):
-    """Runs exclude dbt's unit tests (orchestration/assets/dbt.py): they test the SQL,
+    """Runs exclude dbt's unit tests (orchestration/defs/dbt/assets.py): they test the SQL,
     not the day's data, so they run here, each one, against a copy of a built warehouse."""
     project = Path(__file__).resolve().parents[2] / "dbt_project"
     warehouse = tmp_path / "warehouse"
     warehouse.mkdir()
     shutil.copy2(ran.settings.warehouse_path, warehouse / "warehouse.duckdb")
     settings = ran.settings
-    env = {**os.environ, **settings.dbt_env(), "TC_WAREHOUSE_DIR": str(warehouse)}
+    env = {**os.environ, **settings.subprocess_env(), "TC_WAREHOUSE_DIR": str(warehouse)}
     target = tmp_path / "target"
     done = subprocess.run(
         [

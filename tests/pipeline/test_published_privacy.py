@@ -8,13 +8,13 @@ import json
 import polars as pl
 import pytest
 
+from core.publish import is_formula, published_tables
+from core.settings import Settings
 from tests.conftest import environment, settings_for
 from tests.pipeline.conftest import PipelineWorld
-from trustcap.cli import run_pipeline
-from trustcap.demo.world import WorldConfig, generate
-from trustcap.demo.writer import write_world
-from trustcap.publish import is_formula, published_tables
-from trustcap.settings import Settings
+from trustcap.run import run_pipeline
+from worlds.world import WorldConfig, generate
+from worlds.writer import write_world
 
 pytestmark = pytest.mark.xdist_group("published_privacy")
 

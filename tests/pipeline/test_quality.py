@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions, define_asset_job
 
-from trustcap.quality.gate import PIPELINE_QUALITY
-from trustcap.quality.gx_runner import run_checks
-from trustcap.quality.store import REPORT_NAME, read_results
-from trustcap.quality.suites import BLOCKING, Check, all_checks
+from core.quality.gate import PIPELINE_QUALITY
+from core.quality.gx_runner import run_checks
+from core.quality.store import REPORT_NAME, read_results
+from core.quality.suites import BLOCKING, Check, all_checks
 
 pytestmark = pytest.mark.xdist_group("quality")
 
@@ -132,9 +132,11 @@ def passes_and_fails_when_broken(world, checks: list[Check], tmp_path, min_rows:
 
 
 def test_a_corrupted_mart_fails_its_blocking_checks_and_is_not_published(world):
-    from orchestration.checks.quality import asset_keys_of, build_quality_checks
-    from orchestration.definitions import ASSETS
+    from orchestration.definitions import build_assets
+    from orchestration.defs.quality.checks import asset_keys_of, build_quality_checks
     from orchestration.resources import build_resources
+
+    assets = build_assets()
 
     before = published_digest(world)
     con = duckdb.connect(str(world.settings.warehouse_path))
@@ -151,14 +153,14 @@ def test_a_corrupted_mart_fails_its_blocking_checks_and_is_not_published(world):
         "where rowid = (select min(rowid) from marts.community_roi_monthly where roi is not null)"
     )
     con.close()
-    checks = build_quality_checks(asset_keys_of(ASSETS))
+    checks = build_quality_checks(asset_keys_of(assets))
     # the gate and publication alone, on the marts as they now are (dbt would rebuild them)
     gate_job = define_asset_job(
         "gate_only",
         selection=AssetSelection.assets(PUBLICATION) | AssetSelection.checks(*checks),
     )
     defs = Definitions(
-        assets=ASSETS, asset_checks=checks, jobs=[gate_job], resources=build_resources()
+        assets=assets, asset_checks=checks, jobs=[gate_job], resources=build_resources()
     )
     with world.env(), DagsterInstance.get() as instance:
         result = defs.resolve_job_def("gate_only").execute_in_process(
@@ -193,12 +195,14 @@ def test_a_corrupted_mart_fails_its_blocking_checks_and_is_not_published(world):
 
 
 def test_publication_without_this_runs_checks_is_refused(world):
-    from orchestration.definitions import ASSETS
+    from orchestration.definitions import build_assets
     from orchestration.resources import build_resources
+
+    assets = build_assets()
 
     before = published_digest(world)
     job = define_asset_job("publish_only", selection=AssetSelection.assets(PUBLICATION))
-    defs = Definitions(assets=ASSETS, jobs=[job], resources=build_resources())
+    defs = Definitions(assets=assets, jobs=[job], resources=build_resources())
     with world.env(), DagsterInstance.get() as instance:
         result = defs.resolve_job_def("publish_only").execute_in_process(
             instance=instance, raise_on_error=False

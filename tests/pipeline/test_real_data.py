@@ -14,10 +14,10 @@ import duckdb
 import polars as pl
 import pytest
 
+from core.settings import Settings
 from ingestion.adapters import import_export
 from tests.conftest import environment
-from trustcap.cli import run_pipeline
-from trustcap.settings import Settings
+from trustcap.run import run_pipeline
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("real_data")]
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"

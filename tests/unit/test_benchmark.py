@@ -10,7 +10,7 @@ import pytest
 from ingestion.contract import ENTITY_BY_NAME
 from ingestion.load import StoragePaths, ingest_entity
 from trustcap.benchmark import DAY_COLUMN, reference_query, split_last_day, write_csv_landing
-from trustcap.demo.world import WorldConfig, generate
+from worlds.world import WorldConfig, generate
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import pytest
 
 from ingestion.contract import ENTITY_BY_NAME
 from ingestion.validate import validate
-from trustcap.demo.world import WorldConfig, generate
-from trustcap.demo.writer import write_world
+from worlds.world import WorldConfig, generate
+from worlds.writer import write_world
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
+from core.settings import Settings, SettingsError
 from ingestion.load import InputRules
-from trustcap.settings import Settings, SettingsError
 
 
 def test_the_defaults_judge_dates_from_2000_to_tomorrow_and_wait_five_seconds():

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from trustcap.preflight import check
-from trustcap.settings import Settings
+from core.preflight import check
+from core.settings import Settings
 
 TRUSTCAP = Path(sys.executable).parent / "trustcap"
 ORDERS = """order_id,contact_id,ordered_at,currency,amount,status
@@ -158,7 +158,7 @@ def test_a_warehouse_held_by_another_run_is_refused_naming_the_run(tmp_path):
                 f"""
                 import sys, time
                 from pathlib import Path
-                from trustcap.run_lock import hold_warehouse
+                from core.run_lock import hold_warehouse
                 with hold_warehouse(Path({str(tmp_path / "warehouse")!r}), "run-123", "trustcap run"):
                     print("held", flush=True)
                     time.sleep(60)

@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from trustcap.publish import (
+from core.publish import (
     KEEP_READY,
     KEEP_SETS,
     PersonalData,
@@ -22,7 +22,7 @@ from trustcap.publish import (
     publish,
     published_tables,
 )
-from trustcap.warehouse import sql_string
+from core.warehouse import sql_string
 
 
 def _warehouse(path: Path, value: int) -> None:
@@ -267,7 +267,7 @@ def test_a_reader_process_follows_repeated_publications_without_an_error(tmp_pat
 
 
 def test_empty_marts_are_explained_by_their_missing_inputs():
-    from trustcap.publish import explain_empty_marts
+    from core.publish import explain_empty_marts
 
     reasons = explain_empty_marts(
         {"a": 0, "b": 0, "c": 5},
@@ -421,8 +421,8 @@ def test_the_pseudonym_key_is_made_once_owner_only_and_kept_out_of_published(tmp
 def test_pipeline_quality_publishes_the_values_a_check_quotes_only_with_raw_ids(tmp_path):
     from datetime import datetime
 
-    from trustcap.quality.gate import pipeline_quality_select
-    from trustcap.quality.store import write_results
+    from core.quality.gate import pipeline_quality_select
+    from core.quality.store import write_results
 
     row = {
         "checked_at": datetime(2026, 1, 1),
@@ -467,7 +467,7 @@ def test_a_publication_of_the_former_layout_is_taken_over(tmp_path):
 
 
 def test_the_row_count_check_reads_the_previous_publication_through_its_views(tmp_path):
-    from trustcap.quality.gate import previous_row_counts
+    from core.quality.gate import previous_row_counts
 
     wh = tmp_path / "warehouse.duckdb"
     _warehouse(wh, 1)

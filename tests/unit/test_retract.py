@@ -10,12 +10,12 @@ import duckdb
 import polars as pl
 import pytest
 
+from core.retraction import WarehouseBusyError, drop_relations, incremental_relations
 from ingestion.contract import entity
 from ingestion.load import StoragePaths, ingest_entity, pending_files, read_log
 from ingestion.retract import RetractionError, find_ingested, retract
 from tests.conftest import environment
 from trustcap.cli import main
-from trustcap.retraction import WarehouseBusyError, drop_relations, incremental_relations
 
 HEADER = "order_id,contact_id,ordered_at,currency,amount,status,channel\n"
 ORDERS = entity("sales/orders")
@@ -109,7 +109,7 @@ def test_trustcap_retract_withdraws_and_answers_in_one_line(tmp_path, capsys):
         HEADER + "o9,c1,2025-01-02,EUR,5,completed,online\n"
     )
     with environment(TC_LANDING_DIR=str(landing), TC_WAREHOUSE_DIR=str(tmp_path / "wh")):
-        from trustcap.settings import Settings
+        from core.settings import Settings
 
         s = Settings.from_env()
         paths = StoragePaths(s.raw_dir, s.quarantine_dir, s.ingest_log_dir)

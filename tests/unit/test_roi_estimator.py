@@ -117,7 +117,7 @@ def _declared_analytics_columns() -> dict[str, dict[str, str]]:
     the files with exactly these types)."""
     import yaml
 
-    from trustcap.settings import DBT_PROJECT_DIR
+    from core.settings import DBT_PROJECT_DIR
 
     spec = yaml.safe_load(
         (DBT_PROJECT_DIR / "models/staging/analytics/_analytics__sources.yml").read_text()
@@ -141,7 +141,7 @@ POLARS_OF = {
 @pytest.mark.parametrize("estimated", [True, False])
 def test_results_have_exactly_the_columns_and_types_dbt_declares(estimated):
     from analytics.roi import empty_result
-    from orchestration.assets.roi import OUTPUTS
+    from orchestration.defs.roi.assets import OUTPUTS
 
     declared = _declared_analytics_columns()
     result = (
@@ -279,7 +279,7 @@ def _generated_inputs(seed: int, scale: float, restore_lost: bool):
     """The estimator's inputs straight from a generated world (as the pipeline builds
     them: linked contacts with orders, months from creation, first inbound activity),
     with the orders unanswered complaints cost restored when `restore_lost`."""
-    from trustcap.demo.world import WorldConfig, generate
+    from worlds.world import WorldConfig, generate
 
     world = generate(
         WorldConfig(

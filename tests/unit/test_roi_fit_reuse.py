@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from analytics.roi import RoiInputs, closed_months, estimate, inputs_fingerprint
-from orchestration.assets.roi import OUTPUTS, _reusable_fit
+from orchestration.defs.roi.assets import OUTPUTS, _reusable_fit
 
 
 def _inputs(revenue: float = 10.0, reverse: bool = False) -> RoiInputs:

@@ -15,8 +15,8 @@ import pytest
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 from dagster._core.events import EngineEventData
 
-from orchestration.jobs import WAREHOUSE_TAG
-from orchestration.run_guard import (
+from orchestration.defs.automation.jobs import WAREHOUSE_TAG
+from orchestration.defs.automation.run_guard import (
     HOST_TAG,
     PID_TAG,
     live_warehouse_runs,

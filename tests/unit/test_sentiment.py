@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from analytics.sentiment import build_scorer, score_texts
-from trustcap.demo.texts import build_texts
+from worlds.texts import build_texts
 
 AIRLINE = (
     Path(__file__).resolve().parent.parent

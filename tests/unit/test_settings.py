@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import REPO_ROOT, Settings, SettingsError
 from trustcap import cli
-from trustcap.settings import REPO_ROOT, Settings, SettingsError
 
 
 def test_defaults_resolve_against_the_repository_not_the_working_folder(tmp_path, monkeypatch):
@@ -60,7 +60,9 @@ def test_cli_reports_a_bad_setting_in_one_line_without_traceback(monkeypatch, ca
 def test_dbt_vars_carry_the_settings(tmp_settings):
     v = tmp_settings.dbt_vars()
     assert v["reporting_currency"] == "EUR"
-    assert v["engagement_rule"] == "first_inbound" and v["roi_min_pre_months"] == 6
+    assert v["engagement_rule"] == "first_inbound"
+    # the estimator's setting is Python's: no dbt model reads it
+    assert "roi_min_pre_months" not in v and tmp_settings.roi_min_pre_months == 6
     assert Path(v["analytics_dir"]) == tmp_settings.warehouse_dir / "analytics"
     assert Path(v["raw_dir"]) == tmp_settings.raw_dir
 
@@ -69,7 +71,7 @@ def test_duckdb_connections_take_the_memory_limit(tmp_path):
     import duckdb
 
     s = Settings.from_env({"TC_WAREHOUSE_DIR": str(tmp_path), "TC_DUCKDB_MEMORY_LIMIT": "1536MB"})
-    assert s.dbt_env()["TC_DUCKDB_MEMORY_LIMIT"] == "1536MB"
+    assert s.subprocess_env()["TC_DUCKDB_MEMORY_LIMIT"] == "1536MB"
     con = duckdb.connect(str(tmp_path / "w.duckdb"), config=s.duckdb_config())
     limit, temp = con.execute(
         "select current_setting('memory_limit'), current_setting('temp_directory')"
@@ -79,7 +81,7 @@ def test_duckdb_connections_take_the_memory_limit(tmp_path):
 
 
 def test_settings_command_prints_every_setting_with_its_value(monkeypatch, capsys):
-    from trustcap.settings import SETTINGS
+    from core.settings import SETTINGS
 
     monkeypatch.setenv("TC_DUCKDB_MEMORY_LIMIT", "3GB")
     assert cli.main(["settings"]) == 0
@@ -94,8 +96,8 @@ def test_the_engine_setting_picks_the_dbt_target_and_is_validated(tmp_path):
     assert Settings.from_env(base).engine == "duckdb"
     spark = Settings.from_env({**base, "TC_ENGINE": "Spark", "TC_SPARK_DRIVER_MEMORY": "6G"})
     assert (spark.engine, spark.spark_driver_memory) == ("spark", "6g")
-    assert spark.dbt_env()["DBT_TARGET"] == "spark"
-    assert spark.dbt_env()["TC_SPARK_DRIVER_MEMORY"] == "6g"
+    assert spark.subprocess_env()["DBT_TARGET"] == "spark"
+    assert spark.subprocess_env()["TC_SPARK_DRIVER_MEMORY"] == "6g"
     assert spark.dbt_vars()["handover_dir"] == (tmp_path / "wh" / "spark" / "handover").as_posix()
     with pytest.raises(SettingsError, match="must be one of duckdb, spark"):
         Settings.from_env({**base, "TC_ENGINE": "postgres"})
@@ -108,7 +110,7 @@ def test_the_spark_profile_reads_its_paths_and_memory_from_the_settings():
     tables land under the warehouse folder, never in the working folder."""
     import yaml
 
-    from trustcap.settings import DBT_PROJECT_DIR
+    from core.settings import DBT_PROJECT_DIR
 
     profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["trustcap"]
     spark = profile["outputs"]["spark"]
@@ -168,7 +170,7 @@ def test_a_warehouse_folder_with_glob_characters_is_rejected(tmp_path, name):
 
 def test_quotes_spaces_and_unicode_in_paths_reach_dbt_and_sql_escaped(tmp_path):
     """The pipeline run with such a path is tests/pipeline/test_odd_paths.py."""
-    from trustcap.warehouse import sql_string
+    from core.warehouse import sql_string
 
     s = Settings.from_env({"TC_WAREHOUSE_DIR": str(tmp_path / "l'entrepôt ✓")})
     assert s.dbt_vars()["raw_dir"].endswith("l'entrepôt ✓/raw")
@@ -184,3 +186,43 @@ def test_raw_ids_are_published_only_when_set_to_true(tmp_path):
         Settings.from_env({**base, "TC_PUBLISH_RAW_IDS": "maybe"})
     key = Settings.from_env(base).pseudonym_key_path
     assert key.parent == tmp_path / "wh" and "published" not in key.parts
+
+
+def test_every_setting_is_one_row_of_the_table_and_one_field():
+    from dataclasses import MISSING, fields
+
+    from core.settings import SETTINGS
+
+    assert [s.field for s in SETTINGS] == [f.name for f in fields(Settings)]
+    # no default is written on the dataclass: the table holds each one, once
+    assert all(f.default is MISSING and f.default_factory is MISSING for f in fields(Settings))
+
+
+def test_every_dbt_var_is_read_by_the_dbt_project(tmp_settings):
+    """A setting handed to dbt that no model reads is a setting nothing reads."""
+    import re
+
+    from core.settings import DBT_PROJECT_DIR
+
+    sql = "\n".join(
+        p.read_text()
+        for folder in ("models", "macros", "tests")
+        for p in (DBT_PROJECT_DIR / folder).rglob("*")
+        if p.suffix in (".sql", ".yml")
+    )
+    for name in tmp_settings.dbt_vars():
+        assert re.search(rf"var\(\s*['\"]{name}['\"]", sql), name
+
+
+def test_child_processes_see_every_setting_as_resolved(tmp_path, monkeypatch):
+    from core.settings import SETTINGS
+
+    monkeypatch.chdir(tmp_path)
+    s = Settings.from_env({"TC_LANDING_DIR": "drops", "TC_PUBLISH_RAW_IDS": "YES"})
+    env = s.subprocess_env()
+    assert {x.env for x in SETTINGS} <= set(env)
+    assert env["TC_LANDING_DIR"] == (tmp_path / "drops").as_posix()
+    assert env["TC_PUBLISH_RAW_IDS"] == "true"
+    assert env["DAGSTER_HOME"] == (s.warehouse_dir / "dagster_home").as_posix()
+    # what a child reads back is what this process resolved
+    assert Settings.from_env(env) == s

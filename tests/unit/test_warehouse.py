@@ -1,12 +1,12 @@
-"""What the Python steps read on either engine (trustcap/warehouse.py)."""
+"""What the Python steps read on either engine (core/warehouse.py)."""
 
 from datetime import date, datetime
 
 import duckdb
 import pytest
 
-from trustcap.settings import Settings
-from trustcap.warehouse import readable_warehouse
+from core.settings import Settings
+from core.warehouse import readable_warehouse
 
 
 def _spark_settings(tmp_path) -> Settings:

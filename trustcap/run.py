@@ -1,0 +1,117 @@
+"""Preparing and running the pipeline in this process: what `trustcap run`, the
+benchmark, the validation and the tests call. Dagster is imported only when a run
+starts, so the CLI's other commands stay quick."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+from core.settings import DBT_PROJECT_DIR, MANIFEST_PATH, Settings, dbt_executable
+
+DAGSTER_YAML = """\
+# written by trustcap; edit freely, it is not overwritten
+telemetry:
+  enabled: false
+run_queue:
+  max_concurrent_runs: 4
+  tag_concurrency_limits:
+    # one run at a time writes the DuckDB warehouse (DuckDB is single-writer)
+    - key: "trustcap/warehouse"
+      limit: 1
+# runs stuck starting or canceling are failed after 3 minutes; runs whose process
+# died are failed by trustcap itself at the next start (orchestration/defs/automation/run_guard.py)
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  poll_interval_seconds: 60
+"""
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def ensure_dagster_home(settings: Settings) -> None:
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+
+
+def _dbt_sources_newer_than(manifest: Path) -> bool:
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    for folder in ("models", "macros", "tests", "seeds"):
+        for path in (DBT_PROJECT_DIR / folder).rglob("*"):
+            if path.is_file() and path.stat().st_mtime > built:
+                return True
+    return any(
+        (DBT_PROJECT_DIR / f).stat().st_mtime > built for f in ("dbt_project.yml", "profiles.yml")
+    )
+
+
+def ensure_manifest(settings: Settings) -> None:
+    """dagster-dbt reads target/manifest.json when definitions load: parse when stale."""
+    if not _dbt_sources_newer_than(MANIFEST_PATH):
+        return
+    _say("Parsing the dbt project (dbt parse)…")
+    settings.export_env()
+    proc = subprocess.run(
+        [
+            dbt_executable(),
+            "parse",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--quiet",
+            # the run's own vars, so that `dbt build` can reuse this parse
+            "--vars",
+            json.dumps(settings.dbt_vars()),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")
+
+
+def run_pipeline(settings: Settings, command: str = "trustcap run"):
+    """Run the whole job in this process; returns Dagster's result. Raises
+    WarehouseBusy when another run holds the warehouse."""
+    ensure_dagster_home(settings)
+    ensure_manifest(settings)
+    settings.export_env()
+    from dagster import DagsterInstance
+
+    from core.run_lock import WarehouseBusy, hold_warehouse
+    from orchestration.definitions import defs
+    from orchestration.defs.automation.run_guard import (
+        in_process_run_tags,
+        live_warehouse_runs,
+        reap_dead_runs,
+    )
+
+    job = defs().resolve_job_def("trustcap_pipeline")
+    with DagsterInstance.get() as instance:
+        for line in reap_dead_runs(instance):
+            _say(line)
+        for run in live_warehouse_runs(instance):
+            raise WarehouseBusy(run.describe(), run.pid)
+        run_id = str(uuid.uuid4())  # Dagster's run ids are UUID4s; known before the run starts
+        with hold_warehouse(settings.warehouse_dir, run_id, command):
+            _say(f"Run {run_id} started (pid {os.getpid()}).")
+            return job.execute_in_process(
+                instance=instance,
+                run_id=run_id,
+                tags=in_process_run_tags(),
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            )
