@@ -10,15 +10,10 @@ Model (Wooldridge 2023, nonlinear DiD; shared/docs/methods.md note 1):
   naive attribution is inflated. Pre-engagement revenue level and frequency enter
   here, not through matching on noisy pre-period revenue, which biases ratio
   estimates by regression to the mean (methods note 1).
-- g_{s,t}: a month effect per stratum (country x segment x tenure band, where the
-  band of a customer acquired inside the data's window is its acquisition quarter):
-  each engaged contact is compared with not-yet-engaged and never-engaged contacts of
+- g_{s,t}: a month effect per stratum (country x segment x tenure band): each
+  engaged contact is compared with not-yet-engaged and never-engaged contacts of
   its own stratum in the same months (the controls), so seasonality may differ
-  by stratum, and a new customer is compared with customers of its own age: a
-  cohort's buying rises and lapses with its age as customers, which month effects
-  shared with older customers mistook for an effect of engaging (on development
-  worlds the mean z of the estimates fell from +0.11..+0.25 to -0.07..+0.20,
-  docs/validation.md). Only contacts who could engage - those with a social account linked
+  by stratum Only contacts who could engage - those with a social account linked
   to them - are in the sample (methods note 2): customers with no social presence
   (the silent satisfied, for one) lapse differently and are no controls.
 - D_git = 1 in the months after contact i's engagement month, for its treatment
@@ -258,14 +253,9 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
             [
                 pl.col("country"),
                 pl.col("segment"),
-                # customers acquired in the window age together: each acquisition
-                # quarter gets its own months (a new customer's buying follows its
-                # age as a customer, not only the calendar)
-                pl.when(pl.col("created_t") >= 0)
-                .then(pl.format("acquired_q{}", pl.col("created_t") // 3))
-                .when(pl.col("created_t") >= -12)
-                .then(pl.lit("recent"))
-                .otherwise(pl.lit("tenured")),
+                pl.when(pl.col("created_t") < -12)
+                .then(pl.lit("tenured"))
+                .otherwise(pl.lit("recent")),
             ],
             separator="|",
         ).alias("stratum"),
