@@ -79,18 +79,28 @@ def streamlit_command(published: Path, port: int, address: str) -> list[str]:
 
 
 def serve(published: Path, port: int, address: str) -> int:
-    """Serve until Ctrl-C. Each page view queries the newest publication."""
+    """Serve until Ctrl-C or SIGTERM. Each page view queries the newest publication."""
     _check_ready(published)
+    stop: list[int] = []
+
+    def _on_signal(signum: int, _frame) -> None:
+        stop.append(signum)
+
+    # handled here, also when started in the background with SIGINT ignored; Streamlit
+    # runs in its own process group, stopped as a whole
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
     print(f"Trust Capital dashboard: http://{address}:{port}/ (Ctrl-C stops it)", flush=True)
-    proc = subprocess.Popen(streamlit_command(published, port, address), cwd=DASHBOARD_DIR)
+    proc = subprocess.Popen(
+        streamlit_command(published, port, address), cwd=DASHBOARD_DIR, start_new_session=True
+    )
     try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            return proc.wait(timeout=10)
-        proc.kill()
-        return proc.wait()
+        while proc.poll() is None and not stop:
+            time.sleep(0.2)
+    finally:
+        if proc.poll() is None:
+            _stop(proc)
+    return 0 if stop else proc.returncode
 
 
 def _free_port() -> int:
