@@ -259,6 +259,20 @@ def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
     return proc.returncode
 
 
+def cmd_dashboard(settings: Settings, args: argparse.Namespace) -> int:
+    from trustcap import dashboard
+
+    try:
+        if args.screenshots:
+            for path in dashboard.screenshots(settings.published_path, Path(args.screenshots)):
+                _say(f"wrote {path}")
+            return 0
+        return dashboard.serve(settings.published_path, args.port, args.host)
+    except dashboard.DashboardError as exc:
+        print(f"trustcap dashboard: {exc}", file=sys.stderr)
+        return 1
+
+
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
     for s in SETTINGS:
         value = written(getattr(settings, s.field))
@@ -369,6 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
+    dash = sub.add_parser("dashboard", help="serve the dashboard over the published marts")
+    dash.add_argument("--host", default="127.0.0.1")
+    dash.add_argument("--port", type=int, default=8501)
+    dash.add_argument("--screenshots", metavar="DIR", help="write one PNG per page, then stop")
+    dash.set_defaults(func=cmd_dashboard)
     from ingestion.adapters import ADAPTERS
 
     imp = sub.add_parser(
