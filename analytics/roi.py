@@ -1,7 +1,7 @@
 """Incremental revenue caused by community engagement: a staggered-adoption
 difference-in-differences in multiplicative (Poisson) form.
 
-Model (Wooldridge 2023, nonlinear DiD; shared/docs/methods.md note 1):
+Model (Wooldridge 2023, nonlinear DiD; docs/reference/methods.md note 1):
 
     E[revenue_it] = exp(a_i + g_{stratum(i), t} + sum_g b_g * D_git)
 

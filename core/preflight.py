@@ -86,7 +86,7 @@ def _unexpected(settings: Settings, report: Preflight) -> None:
         report.problems.append(
             f"{len(data)} data file(s) in {landing} lie outside <source>/<entity>/ and would "
             f"never load: {_listing(data)}; move them into an entity folder of the landing "
-            "contract (../shared/contracts/landing.md) or out of the landing folder"
+            "contract (docs/reference/landing.md) or out of the landing folder"
         )
     if other:
         report.notes.append(f"ignored, not data files of the contract: {_listing(other)}")
@@ -124,7 +124,7 @@ def _landing(settings: Settings, allow_empty: bool, report: Preflight) -> None:
     else:
         report.problems.append(
             f"the landing folder {landing} holds no files in <source>/<entity>/ and nothing "
-            "was loaded before: drop files as in ../shared/contracts/landing.md (or run "
+            "was loaded before: drop files as in docs/reference/landing.md (or run "
             "`trustcap demo`), or pass --allow-empty to publish empty marts"
         )
 

@@ -1,4 +1,4 @@
-"""The landing contract (shared/contracts/landing.md) as data.
+"""The landing contract (docs/reference/landing.md) as data.
 
 This module is the only code that knows the landing layout and the entities'
 columns; readers, validation and the demo generator all take it from here.

@@ -6,7 +6,7 @@ millions of rows. What was planted is returned beside the tables (see
 `World.truth`), and `worlds.writer` turns both into a landing folder and
 a truth folder.
 
-Mechanisms planted (see shared/docs/methods.md for why each matters):
+Mechanisms planted (see docs/reference/methods.md for why each matters):
 - purchase rate per contact-month = base(value) x season(month) x (1 + uplift of
   the contact's platform after the month of first engagement); the extra orders
   are drawn separately, so the true incremental revenue is known order by order;

@@ -4,7 +4,7 @@ GX over DuckDB through SQLAlchemy returns no rows as shipped: GX hands the poole
 connection back before fetching and DuckDB drops the result (GX issues #10738,
 #11579). GX keeps one connection open for the dialects listed in
 `_PERSISTED_CONNECTION_DIALECTS`; registering duckdb there fixes it
-(../shared/docs/stack.md). Every expectation is shown to fail on broken data in
+(the stack notes on GX over DuckDB). Every expectation is shown to fail on broken data in
 tests/pipeline/test_quality.py.
 """
 
