@@ -92,7 +92,7 @@ class RoiResult:
 def load_inputs(con: duckdb.DuckDBPyConnection, schema: str = "intermediate") -> RoiInputs:
     """Read what the estimator needs from the warehouse; the dense panel is built in DuckDB."""
     bounds = con.execute(
-        f"select min(period), max(period) from {schema}.int_contact_revenues_monthly"
+        f"select min(period), max(period) from {schema}.int_orders_aggregated_to_contact_months"
     ).fetchone()
     first_period, last_period = bounds
     contacts = con.execute(
@@ -128,7 +128,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, schema: str = "intermediate") ->
             where contact_id is not null
         ),
         buyers as (
-            select distinct contact_id from {schema}.int_contact_revenues_monthly
+            select distinct contact_id from {schema}.int_orders_aggregated_to_contact_months
             join can_engage using (contact_id)
         ),
         alive as (
@@ -141,7 +141,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, schema: str = "intermediate") ->
                coalesce(r.revenue, 0.0) as revenue,
                coalesce(r.gross_margin, 0.0) as gross_margin
         from alive
-        left join {schema}.int_contact_revenues_monthly r
+        left join {schema}.int_orders_aggregated_to_contact_months r
             on r.contact_id = alive.contact_id and r.period = alive.period
         """,
         [first_period, last_period],

@@ -24,9 +24,6 @@
 
 {% macro month_of(expr) %}cast(date_trunc('month', {{ expr }}) as date){% endmacro %}
 
-{#- ROI = (margin - cost) / cost; null, not a division error, when there is no cost -#}
-{% macro roi(margin, cost) %}case when {{ cost }} > 0 then ({{ margin }} - {{ cost }}) / {{ cost }} end{% endmacro %}
-
 {#- True when this run may add to the built table: it exists, no full refresh was
     asked, and it has the column the model tracks its built input by (a table
     built before the model became incremental lacks it and is rebuilt whole;

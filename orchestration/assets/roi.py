@@ -22,7 +22,7 @@ OUTPUTS = {
 }
 INPUTS = [
     AssetKey(["intermediate", "int_engagements_started"]),
-    AssetKey(["intermediate", "int_contact_revenues_monthly"]),
+    AssetKey(["intermediate", "int_orders_aggregated_to_contact_months"]),
     AssetKey(["intermediate", "int_accounts_resolved"]),
     AssetKey(["staging", "stg_crm__contacts"]),
 ]
