@@ -18,6 +18,18 @@
     from {{ relation }}
 {% endmacro %}
 
+{#- one row per calendar month from start to end (inclusive; both first days of a
+    month), as column `period`, for each row of `relation`; none when they are null -#}
+{% macro month_series(start_expr, end_expr, relation) %}{{ return(adapter.dispatch('month_series')(start_expr, end_expr, relation)) }}{% endmacro %}
+{% macro default__month_series(start_expr, end_expr, relation) %}
+    select cast(unnest(generate_series(cast({{ start_expr }} as date), cast({{ end_expr }} as date), interval 1 month)) as date) as period
+    from {{ relation }}
+{% endmacro %}
+{% macro spark__month_series(start_expr, end_expr, relation) %}
+    select explode(sequence(cast({{ start_expr }} as date), cast({{ end_expr }} as date), interval 1 month)) as period
+    from {{ relation }}
+{% endmacro %}
+
 {% macro last_value_ignore_nulls(expr) %}{{ return(adapter.dispatch('last_value_ignore_nulls')(expr)) }}{% endmacro %}
 {% macro default__last_value_ignore_nulls(expr) %}last_value({{ expr }} ignore nulls){% endmacro %}
 {% macro spark__last_value_ignore_nulls(expr) %}last({{ expr }}, true){% endmacro %}
