@@ -90,9 +90,9 @@ class RoiResult:
 
 
 def load_inputs(con: duckdb.DuckDBPyConnection, schema: str = "intermediate") -> RoiInputs:
-    """Read what the estimator needs from the warehouse; the dense panel is built in DuckDB."""
+    """Read what the estimator needs from the warehouse (the dense panel is a dbt model)."""
     bounds = con.execute(
-        f"select min(period), max(period) from {schema}.int_contact_revenues_monthly"
+        f"select min(period), max(period) from {schema}.int_orders_aggregated_to_contact_months"
     ).fetchone()
     first_period, last_period = bounds
     contacts = con.execute(
@@ -113,38 +113,10 @@ def load_inputs(con: duckdb.DuckDBPyConnection, schema: str = "intermediate") ->
             }
         )
         return RoiInputs(empty, engagements, contacts, None, None)
-    # one row per contact and month from its creation (or the first data month)
-    # to the last data month; months without an order are zeros
+    # one row per contact and month from its creation (or the first data month) to the
+    # last data month, months without an order as zeros: built by dbt
     panel = con.execute(
-        f"""
-        with months as (
-            select cast(unnest(generate_series(cast(? as date), cast(? as date),
-                                               interval 1 month)) as date) as period
-        ),
-        -- who can engage: only contacts with a linked social account (methods
-        -- note 2); customers with no social presence are no controls for those with one
-        can_engage as (
-            select distinct contact_id from {schema}.int_accounts_resolved
-            where contact_id is not null
-        ),
-        buyers as (
-            select distinct contact_id from {schema}.int_contact_revenues_monthly
-            join can_engage using (contact_id)
-        ),
-        alive as (
-            select c.contact_id, m.period
-            from staging.stg_crm__contacts c
-            join buyers using (contact_id)
-            join months m on m.period >= cast(date_trunc('month', c.created_at) as date)
-        )
-        select alive.contact_id, alive.period,
-               coalesce(r.revenue, 0.0) as revenue,
-               coalesce(r.gross_margin, 0.0) as gross_margin
-        from alive
-        left join {schema}.int_contact_revenues_monthly r
-            on r.contact_id = alive.contact_id and r.period = alive.period
-        """,
-        [first_period, last_period],
+        f"select contact_id, period, revenue, gross_margin from {schema}.int_contact_months_filled"
     ).pl()
     return RoiInputs(panel, engagements, contacts, first_period, last_period)
 

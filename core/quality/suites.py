@@ -1,5 +1,21 @@
 """What the quality gate checks, as data: one `Check` per expectation.
 
+Each model's Great Expectations rules live in its own dbt yml, under `config: meta:
+gx:`, beside its columns and dbt tests; they are read here from dbt's manifest. A
+rule is a mapping with one kind and, optionally, `severity: warning`:
+
+    - {unique: [date, platform]}
+    - {not_null: method}
+    - {in_range: cost, min: 0}                     # min and/or max; nulls allowed
+    - {not_above: [roi_low, roi]}                  # wherever both are known
+    - {accepted_values: platform, values: platforms}   # a named set or a list
+    - {row_count: previous_publication, severity: warning}
+    - {fresh: date, severity: warning}
+
+A key, not-null or range rule that the model's dbt tests already check is written
+there only (dbt's results are logged beside these in pipeline_quality and block
+publication alike).
+
 Blocking checks stop publication when they fail; warnings are reported (Dagster UI,
 run summary, `pipeline_quality`, the HTML report) and publication goes ahead.
 Keys, value ranges, interval order and accepted values block: a mart that breaks
@@ -9,8 +25,11 @@ they flag something to look at, not something false.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from core.settings import MANIFEST_PATH
 from ingestion.contract import (
     ACTIVITY_TYPES,
     COST_CATEGORIES,
@@ -25,7 +44,16 @@ AGGREGATE_PLATFORMS = (*PLATFORMS, "all")
 # costs of a brand with no social activity at all (a CRM-only landing) still show,
 # on platform 'unallocated' (int_community_costs_allocated)
 COST_PLATFORMS = (*AGGREGATE_PLATFORMS, "unallocated")
-TRUST_TIERS = ("betrayed", "at_risk", "neutral", "trusting", "advocate")
+# the value sets a rule may name (`values: platforms`), kept with the landing contract
+VALUE_SETS = {
+    "platforms": PLATFORMS,
+    "platforms_and_all": AGGREGATE_PLATFORMS,
+    "cost_platforms": COST_PLATFORMS,
+    "order_statuses": ORDER_STATUSES,
+    "order_channels": ORDER_CHANNELS,
+    "activity_types": ACTIVITY_TYPES,
+    "cost_categories": COST_CATEGORIES,
+}
 
 
 @dataclass(frozen=True)
@@ -86,162 +114,85 @@ def _fmt(v: float | None, unbounded: str) -> str:
     return unbounded if v is None else f"{v:g}"
 
 
-def _keys(table: str, *columns: str) -> list[Check]:
-    return [
-        Check(table, "unique", columns),
-        *(Check(table, "not_null", (c,)) for c in columns),
-    ]
+class RuleError(ValueError):
+    """A Great Expectations rule in a model's yml that cannot be read."""
 
 
-def _non_negative(table: str, *columns: str) -> list[Check]:
-    return [Check(table, "between", (c,), low=0) for c in columns]
+# a rule's kind as written in the yml -> Check.kind
+_KINDS = {
+    "unique": "unique",
+    "not_null": "not_null",
+    "in_range": "between",
+    "not_above": "not_greater",
+    "accepted_values": "in_set",
+    "row_count": "row_count",
+    "fresh": "fresh",
+}
+_OPTIONS = {"between": {"min", "max"}, "in_set": {"values"}}
 
 
-def _shares(table: str, *columns: str) -> list[Check]:
-    return [Check(table, "between", (c,), low=0, high=1) for c in columns]
+def check_from_rule(table: str, rule: dict) -> Check:
+    """One `meta.gx` rule of `table`'s model as a Check; RuleError names what is wrong."""
+    where = f"{table}: gx rule {rule!r}"
+    if not isinstance(rule, dict):
+        raise RuleError(f"{where}: a rule is a mapping such as {{not_null: column}}")
+    kinds = [k for k in rule if k in _KINDS]
+    if len(kinds) != 1:
+        raise RuleError(f"{where}: name exactly one of {', '.join(_KINDS)}")
+    kind = _KINDS[kinds[0]]
+    unknown = set(rule) - {kinds[0], "severity"} - _OPTIONS.get(kind, set())
+    if unknown:
+        raise RuleError(f"{where}: unknown option(s) {', '.join(sorted(unknown))}")
+    severity = rule.get("severity", BLOCKING)
+    if severity not in (BLOCKING, WARNING):
+        raise RuleError(f"{where}: severity is {BLOCKING} or {WARNING}")
+    target = rule[kinds[0]]
+    if kind == "row_count":
+        if target != "previous_publication":
+            raise RuleError(f"{where}: write {{row_count: previous_publication}}")
+        return Check(table, kind, (), severity)
+    columns = tuple(target) if isinstance(target, list) else (target,)
+    wanted = {"unique": None, "not_greater": 2}.get(kind, 1)
+    if (
+        not columns
+        or not all(isinstance(c, str) for c in columns)
+        or (wanted is not None and len(columns) != wanted)
+    ):
+        raise RuleError(f"{where}: names {wanted or 'one or more'} column(s)")
+    if kind == "between":
+        if "min" not in rule and "max" not in rule:
+            raise RuleError(f"{where}: give min, max or both")
+        return Check(table, kind, columns, severity, low=rule.get("min"), high=rule.get("max"))
+    if kind == "in_set":
+        values = rule.get("values")
+        if isinstance(values, str):
+            if values not in VALUE_SETS:
+                raise RuleError(f"{where}: values names one of {', '.join(VALUE_SETS)}")
+            values = VALUE_SETS[values]
+        if not values:
+            raise RuleError(f"{where}: give values (a list or a named set)")
+        return Check(table, kind, columns, severity, values=tuple(str(v) for v in values))
+    return Check(table, kind, columns, severity)
 
 
-def _ordered(table: str, low: str, mid: str, high: str) -> list[Check]:
-    return [Check(table, "not_greater", (low, mid)), Check(table, "not_greater", (mid, high))]
+def checks_from_manifest(manifest: dict) -> list[Check]:
+    """Every model's `meta.gx` rules, in the order its yml lists them."""
+    checks = []
+    nodes = sorted(manifest["nodes"].values(), key=lambda n: n["unique_id"])
+    for node in nodes:
+        if node["resource_type"] != "model":
+            continue
+        rules = node.get("config", {}).get("meta", {}).get("gx") or []
+        table = f"{node['schema']}.{node['name']}"
+        checks += [check_from_rule(table, rule) for rule in rules]
+    names = [(c.table, c.name) for c in checks]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise RuleError(f"gx rules written twice: {twice}")
+    return checks
 
 
-def _roi_checks(table: str) -> list[Check]:
-    return [
-        *_non_negative(table, "cost", "engaged_customers", "naive_revenue"),
-        *_ordered(
-            table, "incremental_revenue_low", "incremental_revenue", "incremental_revenue_high"
-        ),
-        *_ordered(table, "roi_low", "roi", "roi_high"),
-        Check(table, "not_null", ("method",)),
-        Check(table, "row_count", (), severity=WARNING),
-    ]
-
-
-def mart_checks() -> list[Check]:
-    rd, chm = "marts.responsiveness_daily", "marts.community_health_monthly"
-    crm, crs, cr = (
-        "marts.community_roi_monthly",
-        "marts.community_roi_summary",
-        "marts.campaign_roi",
-    )
-    vom, ce = "marts.voice_of_market", "marts.crisis_events"
-    vls = "marts.voice_level_shifts"
-    vsq = "marts.voice_scorer_quality"
-    ct, tcd = "marts.customer_trust", "marts.trust_capital_daily"
-    tv, tvc, adv = "marts.trust_validity", "marts.trust_validity_by_cutoff", "marts.advocates"
-    measures = ("trust_score", "followers", "likes_given")
-    rba, af = "marts.responsiveness_by_account", "marts.acquisition_funnel"
-    return [
-        *_keys(rba, "platform", "account_id"),
-        Check(rba, "in_set", ("platform",), values=PLATFORMS),
-        *_non_negative(rba, "inbound", "answered", "median_first_response_minutes"),
-        *_shares(rba, "answered_share"),
-        Check(rba, "not_greater", ("answered", "inbound")),
-        Check(rba, "not_greater", ("first_inbound_on", "last_inbound_on")),
-        *_keys(af, "acquisition_channel"),
-        *_non_negative(af, "leads", "revenue", "completed_orders"),
-        *_shares(af, "conversion_rate_low", "conversion_rate", "conversion_rate_high"),
-        *_ordered(af, "conversion_rate_low", "conversion_rate", "conversion_rate_high"),
-        Check(af, "not_greater", ("converted", "leads")),
-        Check(af, "not_null", ("method",)),
-        *_keys(rd, "date", "platform"),
-        Check(rd, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
-        *_non_negative(rd, "inbound", "answered", "median_first_response_minutes"),
-        *_shares(rd, "answered_share"),
-        Check(rd, "not_greater", ("answered", "inbound")),
-        Check(rd, "not_greater", ("median_first_response_minutes", "p90_first_response_minutes")),
-        Check(rd, "row_count", (), severity=WARNING),
-        Check(rd, "fresh", ("date",), severity=WARNING),
-        *_keys(chm, "period", "platform"),
-        Check(chm, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
-        *_non_negative(chm, "member_activities", "active_authors", "followers"),
-        Check(chm, "not_greater", ("returning_authors", "active_authors")),
-        Check(chm, "row_count", (), severity=WARNING),
-        *_keys(crm, "period", "platform"),
-        Check(crm, "in_set", ("platform",), values=COST_PLATFORMS),
-        *_roi_checks(crm),
-        *_keys(crs, "platform"),
-        Check(crs, "in_set", ("platform",), values=COST_PLATFORMS),
-        *_roi_checks(crs),
-        *_shares(crs, "unresolved_engaging_account_share"),
-        Check(crs, "not_greater", ("window_start", "window_end")),
-        *_keys(cr, "campaign_id"),
-        *_roi_checks(cr),
-        *_keys(vom, "week", "topic"),
-        *_non_negative(vom, "mentions", "authors", "young_account_mentions"),
-        *_shares(vom, "negative_share", "answered_share", "scored_share"),
-        Check(vom, "not_null", ("scored_share",)),
-        *_keys(vsq, "lang", "scorer"),
-        Check(vsq, "in_set", ("scorer",), values=("lexicon", "supervised")),
-        *_shares(
-            vsq, "accuracy", "macro_f1", "labelled_negative_share", "predicted_negative_share"
-        ),
-        *_non_negative(vsq, "labelled_texts", "cv_folds"),
-        Check(vom, "not_greater", ("negative_mentions", "scored_mentions")),
-        Check(vom, "not_greater", ("scored_mentions", "mentions")),
-        Check(vom, "row_count", (), severity=WARNING),
-        *_keys(vls, "level_shift_id"),
-        Check(vls, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
-        Check(vls, "not_greater", ("shifted_on", "last_alarm_on")),
-        *_non_negative(vls, "negative_per_day_before", "negative_per_day_after"),
-        *_keys(ce, "crisis_id"),
-        Check(ce, "in_set", ("platform",), values=AGGREGATE_PLATFORMS),
-        *_non_negative(ce, "negative_mentions", "authors", "advocate_counter_mentions"),
-        *_shares(
-            ce,
-            "new_account_share",
-            "duplicate_text_share",
-            "known_customer_share",
-            "amplification_score",
-        ),
-        Check(ce, "not_greater", ("started_on", "peak_on")),
-        Check(ce, "not_greater", ("peak_on", "ended_on")),
-        *_keys(ct, "contact_id"),
-        *_shares(ct, "trust_score"),
-        Check(ct, "not_null", ("trust_score",)),
-        Check(ct, "in_set", ("trust_tier",), values=TRUST_TIERS),
-        *_non_negative(ct, "positive_events", "negative_events", "completed_orders"),
-        Check(ct, "row_count", (), severity=WARNING),
-        *_keys(tcd, "date"),
-        *_non_negative(tcd, "gained", "betrayed", "customers_trusting", "customers_betrayed"),
-        Check(tcd, "not_null", ("trust_capital",)),
-        Check(tcd, "fresh", ("date",), severity=WARNING),
-        *_keys(tv, "measure", "decile"),
-        Check(tv, "in_set", ("measure",), values=measures),
-        Check(tv, "between", ("decile",), low=1, high=10),
-        *_shares(tv, "retained_next_90d_share"),
-        Check(tv, "not_greater", ("retained_next_90d", "customers")),
-        *_keys(tvc, "cutoff_on", "measure", "decile"),
-        Check(tvc, "in_set", ("measure",), values=measures),
-        *_keys(adv, "platform", "account_id"),
-        Check(adv, "in_set", ("platform",), values=PLATFORMS),
-        *_shares(adv, "advocacy_score", "trust_score"),
-        Check(adv, "between", ("rank",), low=1),
-        Check(adv, "not_greater", ("rank", "platform_accounts")),
-        Check(adv, "not_null", ("in_unlocking_minority",)),
-    ]
-
-
-def staging_checks() -> list[Check]:
-    contacts, orders = "staging.stg_crm__contacts", "staging.stg_sales__orders"
-    activities, costs = "staging.stg_social__activities", "staging.stg_costs__community_costs"
-    return [
-        *_keys(contacts, "contact_id"),
-        *_keys(orders, "order_id"),
-        Check(orders, "in_set", ("status",), values=ORDER_STATUSES),
-        Check(orders, "in_set", ("channel",), values=ORDER_CHANNELS),
-        *_non_negative(orders, "amount"),
-        Check(orders, "fresh", ("ordered_at",), severity=WARNING),
-        *_keys(activities, "platform", "activity_id"),
-        Check(activities, "in_set", ("platform",), values=PLATFORMS),
-        Check(activities, "in_set", ("activity_type",), values=ACTIVITY_TYPES),
-        Check(activities, "between", ("sentiment",), low=-1, high=1),
-        Check(activities, "fresh", ("created_at",), severity=WARNING),
-        *_keys(costs, "cost_id"),
-        Check(costs, "in_set", ("category",), values=COST_CATEGORIES),
-        *_non_negative(costs, "amount"),
-    ]
-
-
-def all_checks() -> list[Check]:
-    return [*staging_checks(), *mart_checks()]
+def all_checks(manifest_path: Path | None = None) -> list[Check]:
+    """The quality gate's checks, from the dbt manifest (`trustcap prepare` writes it)."""
+    path = manifest_path or MANIFEST_PATH
+    return checks_from_manifest(json.loads(path.read_text()))

@@ -1,4 +1,4 @@
-{#- Constructs that differ between DuckDB and Spark (see shared/docs/portability.md). -#}
+{#- Constructs that differ between DuckDB and Spark (see docs/spark.md). -#}
 
 {% macro epoch_seconds(expr) %}{{ return(adapter.dispatch('epoch_seconds')(expr)) }}{% endmacro %}
 {% macro default__epoch_seconds(expr) %}epoch({{ expr }}){% endmacro %}
@@ -18,14 +18,23 @@
     from {{ relation }}
 {% endmacro %}
 
+{#- one row per calendar month from start to end (inclusive; both first days of a
+    month), as column `period`, for each row of `relation`; none when they are null -#}
+{% macro month_series(start_expr, end_expr, relation) %}{{ return(adapter.dispatch('month_series')(start_expr, end_expr, relation)) }}{% endmacro %}
+{% macro default__month_series(start_expr, end_expr, relation) %}
+    select cast(unnest(generate_series(cast({{ start_expr }} as date), cast({{ end_expr }} as date), interval 1 month)) as date) as period
+    from {{ relation }}
+{% endmacro %}
+{% macro spark__month_series(start_expr, end_expr, relation) %}
+    select explode(sequence(cast({{ start_expr }} as date), cast({{ end_expr }} as date), interval 1 month)) as period
+    from {{ relation }}
+{% endmacro %}
+
 {% macro last_value_ignore_nulls(expr) %}{{ return(adapter.dispatch('last_value_ignore_nulls')(expr)) }}{% endmacro %}
 {% macro default__last_value_ignore_nulls(expr) %}last_value({{ expr }} ignore nulls){% endmacro %}
 {% macro spark__last_value_ignore_nulls(expr) %}last({{ expr }}, true){% endmacro %}
 
 {% macro month_of(expr) %}cast(date_trunc('month', {{ expr }}) as date){% endmacro %}
-
-{#- ROI = (margin - cost) / cost; null, not a division error, when there is no cost -#}
-{% macro roi(margin, cost) %}case when {{ cost }} > 0 then ({{ margin }} - {{ cost }}) / {{ cost }} end{% endmacro %}
 
 {#- True when this run may add to the built table: it exists, no full refresh was
     asked, and it has the column the model tracks its built input by (a table

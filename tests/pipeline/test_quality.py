@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions, define_asset_job
 
-from core.quality.gate import PIPELINE_QUALITY
+from core.quality.gate import PIPELINE_QUALITY, QualityGateError, assert_publishable, evaluate
 from core.quality.gx_runner import run_checks
 from core.quality.store import REPORT_NAME, read_results
 from core.quality.suites import BLOCKING, Check, all_checks
@@ -140,12 +140,14 @@ def test_a_corrupted_mart_fails_its_blocking_checks_and_is_not_published(world):
 
     before = published_digest(world)
     con = duckdb.connect(str(world.settings.warehouse_path))
+    # rules the gate itself holds (keys and ranges are dbt's: dbt rebuilds and tests
+    # the marts before the gate; test_a_failed_dbt_test_refuses_publication)
     con.execute(
-        "insert into marts.community_roi_summary "
-        "select * from marts.community_roi_summary where platform = 'all'"
+        "update marts.community_roi_summary set window_start = window_end + 1 "
+        "where platform = 'all'"
     )
     con.execute(
-        "update marts.responsiveness_daily set answered_share = 1.5 "
+        "update marts.responsiveness_daily set answered = inbound + 1 "
         "where rowid = (select min(rowid) from marts.responsiveness_daily)"
     )
     con.execute(
@@ -179,8 +181,8 @@ def test_a_corrupted_mart_fails_its_blocking_checks_and_is_not_published(world):
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
         and e.event_specific_data.check_name == "great_expectations_blocking"
     }
-    assert "platform__unique" in evaluations["community_roi_summary"].description
-    assert "answered_share__in_range" in evaluations["responsiveness_daily"].description
+    assert "window_start__window_end__not_above" in evaluations["community_roi_summary"].description
+    assert "answered__inbound__not_above" in evaluations["responsiveness_daily"].description
     assert "roi_low__roi__not_above" in evaluations["community_roi_monthly"].description
     assert evaluations["community_health_monthly"].passed
     assert not [e for e in result.all_events if e.is_step_success and "published" in e.step_key]
@@ -188,10 +190,35 @@ def test_a_corrupted_mart_fails_its_blocking_checks_and_is_not_published(world):
     results = read_results(world.settings.quality_dir, result.run_id)
     failed = results.filter(~pl.col("passed") & (pl.col("severity") == BLOCKING))
     assert set(zip(failed["asset"], failed["check_name"], strict=True)) == {
-        ("marts/community_roi_summary", "platform__unique"),
-        ("marts/responsiveness_daily", "answered_share__in_range"),
+        ("marts/community_roi_summary", "window_start__window_end__not_above"),
+        ("marts/responsiveness_daily", "answered__inbound__not_above"),
         ("marts/community_roi_monthly", "roi_low__roi__not_above"),
     }
+
+
+def test_a_failed_dbt_test_refuses_publication(world):
+    """Keys and ranges are dbt tests only: a failed one (as the gate logs it from the
+    run's dbt step) blocks publication like a failed expectation."""
+    run_id = "dbt-test-failed"
+    failed_key = {
+        "asset": "marts/community_roi_summary",
+        "check_name": "unique_combination_community_roi_summary_platform",
+        "check_source": "dbt",
+        "passed": False,
+        "severity": BLOCKING,
+        "observed_value": "1 failing rows",
+        "quarantined_rows": None,
+        "description": "dbt test",
+    }
+    # no expectations: the dbt result alone (another test here corrupts the marts)
+    evaluate(world.settings, run_id, [], [failed_key], now=_newest_day_after(world))
+    with pytest.raises(QualityGateError) as refused:
+        assert_publishable(world.settings.quality_dir, run_id)
+    message = str(refused.value)
+    assert "1 blocking quality check(s) failed" in message
+    assert (
+        "marts/community_roi_summary unique_combination_community_roi_summary_platform" in message
+    )
 
 
 def test_publication_without_this_runs_checks_is_refused(world):

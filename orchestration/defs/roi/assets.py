@@ -28,8 +28,8 @@ OUTPUTS = {
 }
 INPUTS = [
     AssetKey(["intermediate", "int_engagements_started"]),
-    AssetKey(["intermediate", "int_contact_revenues_monthly"]),
-    AssetKey(["intermediate", "int_accounts_resolved"]),
+    AssetKey(["intermediate", "int_orders_aggregated_to_contact_months"]),
+    AssetKey(["intermediate", "int_contact_months_filled"]),
     AssetKey(["staging", "stg_crm__contacts"]),
 ]
 

@@ -1,7 +1,7 @@
 with
 
 evidence as (
-    select * from {{ ref('int_trust_evidence_daily') }}
+    select * from {{ ref('int_trust_events_aggregated_to_contact_days') }}
 ),
 
 decayed as (

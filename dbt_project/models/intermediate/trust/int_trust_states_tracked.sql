@@ -1,7 +1,7 @@
 with
 
 evidence as (
-    select * from {{ ref('int_trust_evidence_daily') }}
+    select * from {{ ref('int_trust_events_aggregated_to_contact_days') }}
 ),
 
 -- running decayed evidence at each event day: r_k = sum_j g_j * 0.5^((t_k - t_j) / h),

@@ -9,7 +9,7 @@ engagements as (
 ),
 
 naive as (
-    select * from {{ ref('int_naive_revenues_monthly') }}
+    select * from {{ ref('int_engaged_orders_aggregated_to_months') }}
 ),
 
 effects as (

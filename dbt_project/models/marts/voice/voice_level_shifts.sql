@@ -1,7 +1,7 @@
 with
 
 daily as (
-    select * from {{ ref('int_negative_mentions_daily') }}
+    select * from {{ ref('int_negative_mentions_baselined') }}
 ),
 
 -- runs of level-shift days, as crisis_events forms incidents from crisis days
