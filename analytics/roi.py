@@ -132,7 +132,7 @@ def orders_through(con: duckdb.DuckDBPyConnection) -> date | None:
     return row[0] if row else None
 
 
-def closed_months(inputs: RoiInputs, orders_through: date | None) -> RoiInputs:
+def closed_months(inputs: RoiInputs, last_order_day: date | None) -> RoiInputs:
     """The inputs without the month still open: causal figures are monthly.
 
     A month is closed once the orders reach its last day; until then its revenue is
@@ -142,17 +142,19 @@ def closed_months(inputs: RoiInputs, orders_through: date | None) -> RoiInputs:
     changes it and the model is refitted. Engagements and new contacts of the open
     month wait for it to close. The estimate's window_end says which data it covers.
     """
-    if inputs.last_period is None or orders_through is None:
+    if inputs.last_period is None or last_order_day is None:
         return inputs
-    last = inputs.last_period
-    month_end = _add_months(last, 1) - timedelta(days=1)
-    if orders_through >= month_end:
+    open_start = inputs.last_period
+    if last_order_day >= _add_months(open_start, 1) - timedelta(days=1):
         return inputs
-    open_start = last
-    closed_last = _add_months(last, -1)
+    closed_last = _add_months(open_start, -1)
     if closed_last < inputs.first_period:  # the first month is still open
         return RoiInputs(
-            inputs.panel.clear(), inputs.engagements.clear(), inputs.contacts, last, closed_last
+            inputs.panel.clear(),
+            inputs.engagements.clear(),
+            inputs.contacts,
+            open_start,
+            closed_last,
         )
     created_before = pl.col("created_at").is_null() | (
         pl.col("created_at").cast(pl.Date) < open_start

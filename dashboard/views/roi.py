@@ -65,59 +65,58 @@ st.caption(
 monthly = query(
     "select * from marts.community_roi_monthly where platform = ? order by period", [platform]
 )
-if not monthly.empty:
-    base = alt.Chart(monthly).encode(x=alt.X("period:T", title=None))
-    band = base.mark_area(opacity=0.25, color="#1f6f8b").encode(
-        y=alt.Y("incremental_revenue_low:Q", title="revenue per month"),
-        y2="incremental_revenue_high:Q",
+
+
+def naive_against_causal(monthly, naive: str, causal: str, title: str, number_format: str):
+    """The causal figure's 90 % band, and its line beside the naive one."""
+    band = (
+        alt.Chart(monthly)
+        .mark_area(opacity=0.25, color="#1f6f8b")
+        .encode(
+            x=alt.X("period:T", title=None),
+            y=alt.Y(f"{causal}_low:Q", title=title, axis=alt.Axis(format=number_format)),
+            y2=f"{causal}_high:Q",
+        )
     )
     lines = (
         alt.Chart(monthly)
-        .transform_fold(["naive_revenue", "incremental_revenue"], as_=["measure", "value"])
+        .transform_fold([naive, causal], as_=["measure", "value"])
         .mark_line(point=True)
         .encode(
             x="period:T",
             y="value:Q",
             color=alt.Color(
                 "measure:N",
-                scale=alt.Scale(
-                    domain=["naive_revenue", "incremental_revenue"], range=["#d95f02", "#1f6f8b"]
-                ),
+                scale=alt.Scale(domain=[naive, causal], range=["#d95f02", "#1f6f8b"]),
                 legend=alt.Legend(orient="bottom", title=None),
             ),
-            tooltip=["period:T", "measure:N", alt.Tooltip("value:Q", format=",.0f")],
+            tooltip=["period:T", "measure:N", alt.Tooltip("value:Q", format=number_format)],
         )
     )
-    cost = base.mark_bar(color="#7f7f7f").encode(
-        y=alt.Y("cost:Q", title="cost per month"),
-        tooltip=["period:T", alt.Tooltip("cost:Q", format=",.0f")],
+    return band + lines
+
+
+if not monthly.empty:
+    cost = (
+        alt.Chart(monthly)
+        .mark_bar(color="#7f7f7f")
+        .encode(
+            x=alt.X("period:T", title=None),
+            y=alt.Y("cost:Q", title="cost per month"),
+            tooltip=["period:T", alt.Tooltip("cost:Q", format=",.0f")],
+        )
+    )
+    revenue = naive_against_causal(
+        monthly, "naive_revenue", "incremental_revenue", "revenue per month", ",.0f"
     )
     left, right = st.columns([3, 2])
     left.subheader("Revenue: naive against causal (90 % band)")
-    left.altair_chart((band + lines).properties(height=280), width="stretch")
+    left.altair_chart(revenue.properties(height=280), width="stretch")
     right.subheader("Cost")
     right.altair_chart(cost.properties(height=280), width="stretch")
-
-    roi_band = base.mark_area(opacity=0.25, color="#1f6f8b").encode(
-        y=alt.Y("roi_low:Q", title="ROI", axis=alt.Axis(format="%")), y2="roi_high:Q"
-    )
-    roi_lines = (
-        alt.Chart(monthly)
-        .transform_fold(["naive_roi", "roi"], as_=["measure", "value"])
-        .mark_line(point=True)
-        .encode(
-            x="period:T",
-            y="value:Q",
-            color=alt.Color(
-                "measure:N",
-                scale=alt.Scale(domain=["naive_roi", "roi"], range=["#d95f02", "#1f6f8b"]),
-                legend=alt.Legend(orient="bottom", title=None),
-            ),
-            tooltip=["period:T", "measure:N", alt.Tooltip("value:Q", format=".0%")],
-        )
-    )
+    roi = naive_against_causal(monthly, "naive_roi", "roi", "ROI", ".0%")
     st.subheader("ROI per month: naive against causal (90 % band)")
-    st.altair_chart((roi_band + roi_lines).properties(height=260), width="stretch")
+    st.altair_chart(roi.properties(height=260), width="stretch")
 
 st.subheader("By platform, whole window")
 by_platform = summary.sort_values("platform", key=lambda s: s != "all")
