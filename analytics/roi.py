@@ -31,6 +31,15 @@ Model (Wooldridge 2023, nonlinear DiD; docs/reference/methods.md note 1):
   engagement caused is Y1 (1 - exp(-b_g)), the same for margin with its own Y1;
   cohort effects are summed to months, platforms and the whole window.
 
+Who is estimated: engaged contacts with at least one completed order in the data. A
+customer who never bought tells a contact-fixed-effects design nothing (no level to
+compare with), so revenue a complaint cost a customer before their first order is
+not measured; community_roi_summary counts those contacts apart
+(engaged_customers_without_orders). A platform cohort with fewer than
+MIN_GROUP_CONTACTS // 2 buyers after engaging shares one effect with the platform's
+other thin cohorts (_merge_thin_cohorts): alone, a cohort whose customers all lapsed
+separates and was credited with no effect at all.
+
 Cohorts that engaged with fewer than `min_pre_months` months of history are not
 identified (methods note 4) and are left out; the window covered is reported. So
 are contacts who engaged before they were customers (engagement month not after
@@ -219,23 +228,13 @@ def estimate(inputs: RoiInputs, min_pre_months: int = 6) -> RoiResult:
     panel = panel.with_columns(
         (pl.col("e").is_not_null() & (pl.col("t") > pl.col("e"))).alias("is_post")
     )
-    contacts = inputs.contacts.with_columns(
-        _month_index("created_at", first).alias("created_t")
-    ).select(
-        "contact_id",
-        pl.concat_str(
-            [
-                pl.col("country"),
-                pl.col("segment"),
-                pl.when(pl.col("created_t") < -12)
-                .then(pl.lit("tenured"))
-                .otherwise(pl.lit("recent")),
-            ],
-            separator="|",
-        ).alias("stratum"),
+    contacts = inputs.contacts.select(
+        "contact_id", "country", "segment", _month_index("created_at", first).alias("created_t")
     )
-    panel = panel.join(contacts, on="contact_id", how="left").with_columns(
-        pl.col("stratum").fill_null("?")
+    panel = (
+        panel.join(contacts, on="contact_id", how="left")
+        .with_columns(_stratum().fill_null("?").alias("stratum"))
+        .drop("country", "segment", "created_t")
     )
     if covered.height == 0:
         return empty_result("not estimated: no engaged contact with enough history before engaging")
@@ -393,6 +392,18 @@ class _GroupFit:
         )
 
 
+def _stratum() -> pl.Expr:
+    """The comparison stratum of a contact-month: country x segment x tenure band."""
+    return pl.concat_str(
+        [
+            pl.col("country"),
+            pl.col("segment"),
+            pl.when(pl.col("created_t") < -12).then(pl.lit("tenured")).otherwise(pl.lit("recent")),
+        ],
+        separator="|",
+    )
+
+
 def _event_bin() -> pl.Expr:
     """Months since engagement, binned: 1-3 -> "m01", 4-6 -> "m04", 7-12 -> "m07", 13+."""
     k = pl.col("t") - pl.col("e")
@@ -423,10 +434,33 @@ def _pool_thin_units(panel: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _merge_thin_cohorts(panel: pl.DataFrame) -> pl.DataFrame:
+    """A platform cohort with fewer than MIN_GROUP_CONTACTS // 2 buyers in all its post
+    months joins its platform's other thin cohorts in one unit ("<platform>|thin").
+    Alone, such a cohort's effect is ill-determined: with no buyer at all after engaging
+    (all its customers lapsed) the fit separates (b -> -inf, observed Y1 = 0), and
+    Y1 (1 - exp(-b)) credited it with 0 where its customers' lost revenue is the effect
+    (seen on development worlds: cohorts of 3 and 8 contacts, b = -12 and -13)."""
+    cohort_unit = pl.col("unit").str.contains(r"^[^|]+\|\d+$")
+    buyers = (
+        panel.filter(pl.col("is_post") & cohort_unit)
+        .group_by("unit")
+        .agg(pl.col("contact_id").filter(pl.col("revenue") > 0).n_unique().alias("buyers"))
+    )
+    thin = buyers.filter(pl.col("buyers") < MIN_GROUP_CONTACTS // 2)["unit"]
+    return panel.with_columns(
+        pl.when(pl.col("unit").is_in(thin.implode()))
+        .then(pl.concat_str([pl.col("platform"), pl.lit("thin")], separator="|"))
+        .otherwise(pl.col("unit"))
+        .alias("unit")
+    )
+
+
 def _with_post_dummies(panel: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
-    """The panel with its treatment groups (unit @ event-time bin, thin units pooled)
-    and one 0/1 column per group in the post months; {group: column name}."""
-    panel = _pool_thin_units(panel).with_columns(
+    """The panel with its treatment groups (unit @ event-time bin, thin cohorts merged,
+    thin units pooled) and one 0/1 column per group in the post months; {group: column
+    name}."""
+    panel = _pool_thin_units(_merge_thin_cohorts(panel)).with_columns(
         pl.when(pl.col("is_post"))
         .then(pl.concat_str([pl.col("unit"), pl.col("event_bin")], separator="@"))
         .alias("group")

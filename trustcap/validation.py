@@ -34,7 +34,13 @@ def roi_truth(
     contacts: pl.DataFrame, orders: pl.DataFrame, window_start, window_end
 ) -> dict[str, dict[str, float]]:
     """Incremental revenue of the covered cohorts (engaged in [window_start, window_end]),
-    orders from their engagement start, per platform and 'all' (truth contacts, orders)."""
+    orders from their engagement start, per platform and 'all' (truth contacts, orders).
+
+    `incremental_revenue` is the estimand the estimate claims: contacts with at least one
+    completed order in the data up to window_end (analytics/roi.py: a customer who never
+    bought tells a contact-fixed-effects design nothing, and the mart counts them apart,
+    engaged_customers_without_orders). `incremental_revenue_all_engaged` adds what a
+    complaint cost those who never bought: the loss the estimate cannot see."""
     start = datetime.combine(window_start, datetime.min.time())
     end = datetime.combine(window_end, datetime.max.time().replace(microsecond=0))
     # covered: engaged in the window, and a customer (CRM creation month) before the
@@ -43,18 +49,32 @@ def roi_truth(
         pl.col("engaged_at").is_between(start, end),
         pl.col("created_at").dt.truncate("1mo") < pl.col("engaged_at").dt.truncate("1mo"),
     )
+    landed = orders.filter(
+        pl.col("status") == "completed",
+        ~pl.col("is_lost_to_complaint"),
+        pl.col("ordered_at") <= end,
+    )
+    buyers = covered.filter(pl.col("contact_id").is_in(landed["contact_id"].unique().implode()))
     joined = (
         orders.filter(pl.col("status") == "completed")
         .join(covered, on="contact_id")
         .filter((pl.col("ordered_at") >= pl.col("engaged_at")) & (pl.col("ordered_at") <= end))
     )
+    joined = joined.with_columns(
+        is_buyer=pl.col("contact_id").is_in(buyers["contact_id"].implode())
+    )
+
+    def effect(sel: pl.DataFrame) -> float:
+        rev, inc, lost = sel["revenue_eur"], sel["is_incremental"], sel["is_lost_to_complaint"]
+        return float(rev.filter(inc).sum() - rev.filter(lost).sum())
+
     out = {}
     for platform in (*PLATFORMS, "all"):
         sel = joined if platform == "all" else joined.filter(pl.col("engaged_platform") == platform)
-        rev, inc, lost = sel["revenue_eur"], sel["is_incremental"], sel["is_lost_to_complaint"]
         out[platform] = {
-            "incremental_revenue": float(rev.filter(inc).sum() - rev.filter(lost).sum()),
-            "naive_revenue": float(rev.filter(~lost).sum()),
+            "incremental_revenue": effect(sel.filter(pl.col("is_buyer"))),
+            "incremental_revenue_all_engaged": effect(sel),
+            "naive_revenue": float(sel["revenue_eur"].filter(~sel["is_lost_to_complaint"]).sum()),
         }
     return out
 
@@ -119,6 +139,7 @@ def evaluate(
                 roi[platform] = {
                     "uplift": config["uplift"].get(platform) if platform != "all" else None,
                     "truth": planted[platform]["incremental_revenue"],
+                    "truth_all_engaged": planted[platform]["incremental_revenue_all_engaged"],
                     "estimate": e["incremental_revenue"],
                     "low": e["incremental_revenue_low"],
                     "high": e["incremental_revenue_high"],

@@ -62,16 +62,25 @@ def covered_truth(pw, window_start, window_end) -> dict[str, dict[str, float]]:
         .join(covered, on="contact_id")
         .filter((pl.col("ordered_at") >= pl.col("engaged_at")) & (pl.col("ordered_at") <= end))
     )
+    # the estimand: contacts with a completed order in the data (a customer who never
+    # bought is outside a contact-fixed-effects design; trustcap/validation.py roi_truth)
+    landed = orders.filter(
+        pl.col("status") == "completed",
+        ~pl.col("is_lost_to_complaint"),
+        pl.col("ordered_at") <= end,
+    )
+    is_buyer = pl.col("contact_id").is_in(landed["contact_id"].unique().implode())
     out = {}
     for platform in PLATFORMS:
         sel = joined if platform == "all" else joined.filter(pl.col("engaged_platform") == platform)
         rev = sel["revenue_eur"]
-        mar = sel["margin_eur"]
-        inc, lost = sel["is_incremental"], sel["is_lost_to_complaint"]
+        bought = sel.filter(is_buyer)
+        b_rev, b_mar = bought["revenue_eur"], bought["margin_eur"]
+        inc, lost = bought["is_incremental"], bought["is_lost_to_complaint"]
         out[platform] = {
-            "incremental_revenue": float(rev.filter(inc).sum() - rev.filter(lost).sum()),
-            "incremental_margin": float(mar.filter(inc).sum() - mar.filter(lost).sum()),
-            "naive_revenue": float(rev.filter(~lost).sum()),
+            "incremental_revenue": float(b_rev.filter(inc).sum() - b_rev.filter(lost).sum()),
+            "incremental_margin": float(b_mar.filter(inc).sum() - b_mar.filter(lost).sum()),
+            "naive_revenue": float(rev.filter(~sel["is_lost_to_complaint"]).sum()),
             "engaged_customers": (
                 covered
                 if platform == "all"

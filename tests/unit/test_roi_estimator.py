@@ -401,3 +401,36 @@ def test_thin_event_time_bins_pool_their_unit():
         pl.when(pl.col("unit") == "full").then(0.0).otherwise(pl.col("revenue")).alias("revenue")
     )
     assert set(_pool_thin_units(no_buyers)["event_bin"].unique()) == {"pooled"}
+
+
+def test_cohorts_with_few_buyers_merge_into_their_platforms_thin_unit():
+    """A platform cohort with fewer than 10 buyers after engaging joins its platform's
+    other thin cohorts; a well-filled cohort and a campaign unit keep their own effect
+    (issue 18: a cohort whose customers all lapsed separated, b = -13, and was credited
+    with 0 instead of their lost revenue)."""
+    from analytics.roi import _merge_thin_cohorts
+
+    rows = []
+    for unit, platform, buyers in (
+        ("twitter|0", "twitter", 30),
+        ("twitter|5", "twitter", 3),
+        ("twitter|6", "twitter", 0),
+        ("instagram|2", "instagram", 4),
+        ("spring_launch", "twitter", 2),
+    ):
+        for i in range(20):
+            rows.append(
+                {
+                    "unit": unit,
+                    "platform": platform,
+                    "is_post": True,
+                    "contact_id": f"{unit}-{i}",
+                    "revenue": 10.0 if i < buyers else 0.0,
+                }
+            )
+    merged = _merge_thin_cohorts(pl.DataFrame(rows))
+    units = dict(merged.group_by("contact_id").agg(pl.col("unit").first()).iter_rows())
+    assert units["twitter|0-1"] == "twitter|0"
+    assert units["twitter|5-1"] == units["twitter|6-1"] == "twitter|thin"
+    assert units["instagram|2-1"] == "instagram|thin"
+    assert units["spring_launch-1"] == "spring_launch"
