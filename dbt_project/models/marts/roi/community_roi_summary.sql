@@ -24,6 +24,10 @@ inbound as (
     select * from {{ ref('int_inbound_activities_answered') }}
 ),
 
+contact_orders as (
+    select * from {{ ref('int_orders_aggregated_to_contact_months') }}
+),
+
 estimate_window as (
     {{ estimate_window('effects') }}
 ),
@@ -40,11 +44,23 @@ costs_scoped as (
     group by 1
 ),
 
+-- a contact who never bought is outside the estimate (contact fixed effects learn
+-- nothing from all-zero revenue): counted apart so the reader sees who is not measured
+buyers as (
+    select distinct contact_orders.contact_id
+    from contact_orders
+    cross join estimate_window
+    where contact_orders.period <= estimate_window.window_end
+),
+
 engaged_scoped as (
     select
         {{ scope_of('engagements.platform') }} as platform,
-        count(distinct engagements.contact_id) as engaged_customers
+        count(distinct engagements.contact_id) as engaged_customers,
+        count(distinct case when buyers.contact_id is null then engagements.contact_id end)
+            as engaged_customers_without_orders
     from engagements
+    left join buyers on engagements.contact_id = buyers.contact_id
     cross join {{ platform_scopes() }}
     group by 1
 ),
@@ -117,7 +133,9 @@ final as (
         unresolved_scoped.unresolved_engaging_account_share,
         effects.pretrend_p_value,
         effects.pretrend_ok,
-        coalesce(effects.method, 'not estimated: no identified cohort') as method
+        coalesce(effects.method, 'not estimated: no identified cohort') as method,
+        coalesce(engaged_scoped.engaged_customers_without_orders, 0)
+            as engaged_customers_without_orders
     from platforms
     cross join estimate_window
     left join costs_scoped on platforms.platform = costs_scoped.platform
