@@ -1,6 +1,7 @@
-"""The job as the UI and the schedule launch it: Dagster's multiprocess executor,
-steps in separate processes. Ingestion is one step (its entities on threads; they
-write Parquet, not DuckDB); dbt is the only warehouse writer."""
+"""The job as the UI and the schedule launch it: in one process by default, and under
+Dagster's multiprocess executor when a run's config asks for it (steps in separate
+processes). Ingestion is one step (its entities on threads; they write Parquet, not
+DuckDB); dbt is the only warehouse writer."""
 
 import os
 import subprocess
@@ -15,12 +16,16 @@ from tests.pipeline.conftest import make_world
 pytestmark = [pytest.mark.long, pytest.mark.xdist_group("multiprocess")]
 
 
-def _execute_job(env: dict, timeout: int) -> subprocess.CompletedProcess:
-    """The job as `dagster job execute` launches it: the multiprocess executor."""
+def _execute_job(
+    env: dict, timeout: int, config: Path | None = None
+) -> subprocess.CompletedProcess:
+    """The job as `dagster job execute` launches it, with the job's default run config
+    or `config` (a run config YAML)."""
     return subprocess.run(
         [
             str(Path(sys.executable).parent / "dagster"),
             *("job", "execute", "-m", "orchestration.definitions", "-j", "trustcap_pipeline"),
+            *(("-c", str(config)) if config else ()),
         ],
         env=env,
         capture_output=True,
@@ -40,7 +45,9 @@ def test_the_job_runs_under_the_multiprocess_executor(tmp_path):
     )
     (tmp_path / "dagster_home").mkdir()
     (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    proc = _execute_job(env, timeout=600)
+    multiprocess = tmp_path / "multiprocess.yaml"
+    multiprocess.write_text("execution:\n  config:\n    multiprocess: {}\n")
+    proc = _execute_job(env, timeout=600, config=multiprocess)
     assert proc.returncode == 0, proc.stderr[-3000:]
     log = proc.stdout + proc.stderr
     assert "multiprocess" in log.lower()
@@ -71,3 +78,26 @@ def test_a_launched_run_stops_at_the_preflight_before_its_first_step(tmp_path):
     assert "preflight: the landing folder" in log and "holds no files" in log
     assert "STEP_START" not in log
     assert not (tmp_path / "warehouse").exists()
+
+
+def test_a_launched_run_executes_in_one_process_by_default(tmp_path):
+    """The job's default run config runs every step in the run worker's process (a UI
+    run cost 1.63x the CPU of `trustcap run` under the multiprocess executor)."""
+    pw = make_world(tmp_path, seed=5, scale=0.05)
+    env = dict(os.environ)
+    env.update(
+        TC_LANDING_DIR=str(pw.settings.landing_dir),
+        TC_WAREHOUSE_DIR=str(pw.settings.warehouse_dir),
+        DAGSTER_HOME=str(tmp_path / "dagster_home"),
+    )
+    (tmp_path / "dagster_home").mkdir()
+    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    proc = _execute_job(env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = proc.stdout + proc.stderr
+    assert "Executing steps in process" in log
+    assert "multiprocess" not in log.lower()
+    con = duckdb.connect(str(pw.settings.published_path), read_only=True)
+    tables = con.execute("select count(*) from information_schema.tables").fetchone()[0]
+    con.close()
+    assert tables > 10
