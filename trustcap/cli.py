@@ -343,6 +343,7 @@ def cmd_benchmark(settings: Settings, args: argparse.Namespace) -> int:
         seed=args.seed,
         activity_density=args.activity_density,
         order_density=args.order_density,
+        new_day=args.new_day,
     )
     _say(report(result))
     _say(f"figures: {root / 'benchmark.json'}; run logs: {root}/*_run.log")
@@ -426,6 +427,13 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=1.0,
         help="orders per contact, times the demo world's (4.3 gives the L of issue 8)",
+    )
+    bench.add_argument(
+        "--new-day",
+        choices=("month-end", "mid-month"),
+        default="month-end",
+        help="the day landed after the full run: the last of a month (it closes the month: "
+        "the estimator refits) or the 15th (no month closes: the last fit is reused)",
     )
     bench.add_argument("--dir", default="data/benchmark", help="work folder (replaced)")
     bench.set_defaults(func=cmd_benchmark)

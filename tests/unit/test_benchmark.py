@@ -33,6 +33,27 @@ def test_history_and_new_day_partition_every_table(world):
     assert set(day["sales/order_lines"]["order_id"]) == set(day["sales/orders"]["order_id"])
 
 
+def test_a_mid_month_day_is_the_15th_and_nothing_after_it_lands(world):
+    """`--new-day mid-month`: the new day closes no month (the estimator's last fit is
+    reused); rows dated after it are not in the benchmark at all."""
+    history, day, new_day = split_last_day(world.tables, "mid-month")
+    last = world.tables["sales/orders"]["ordered_at"].max().date()
+    assert new_day == last.replace(day=15) < last
+    for qualified, col in DAY_COLUMN.items():
+        for part, ok in (
+            (history[qualified], lambda d: d < new_day),
+            (day[qualified], lambda d: d == new_day),
+        ):
+            dates = part[col].dt.date() if part[col].dtype == pl.Datetime else part[col]
+            assert dates.map_elements(ok, return_dtype=pl.Boolean).all(), qualified
+    assert day["sales/orders"].height > 0
+    kept = set(history["sales/orders"]["order_id"]) | set(day["sales/orders"]["order_id"])
+    lines = set(history["sales/order_lines"]["order_id"]) | set(
+        day["sales/order_lines"]["order_id"]
+    )
+    assert lines <= kept
+
+
 def test_csv_landing_loads_without_quarantine(world, tmp_path):
     history, _, _ = split_last_day(world.tables)
     landing = tmp_path / "landing"
