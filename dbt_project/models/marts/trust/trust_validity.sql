@@ -1,7 +1,7 @@
 with
 
 by_cutoff as (
-    select * from {{ ref('trust_validity_by_cutoff') }}
+    select * from {{ ref('int_cutoff_deciles_aggregated') }}
 ),
 
 customers_scored as (

@@ -1,6 +1,6 @@
 -- One row per detected crisis: its signals of amplification and its revenue effect,
 -- each computed by its own intermediate model (int_crisis_*); the advocates'
--- counter-voice is counted here, from the advocates mart.
+-- counter-voice is counted here, from the accounts' advocacy (int_accounts_advocacy_scored).
 with
 
 crises as (
@@ -28,7 +28,7 @@ scored as (
 ),
 
 advocates as (
-    select * from {{ ref('advocates') }}
+    select * from {{ ref('int_accounts_advocacy_scored') }}
 ),
 
 counter_voice as (
