@@ -9,6 +9,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -310,11 +311,18 @@ def test_a_landing_folder_with_only_some_entities_runs_and_explains_empty_marts(
 
 def test_the_dbt_unit_tests_of_the_formulas_pass(ran, tmp_path):
     """Runs exclude dbt's unit tests (orchestration/defs/dbt/assets.py): they test the SQL,
-    not the day's data, so they run here, each one, against a copy of a built warehouse."""
+    not the day's data, so they run here, each one, against a copy of a built warehouse.
+    The same dbt invocation shows the on-run-end hook dropping the relations of renamed
+    models (macros/drop_stale_relations.sql), and only those."""
     project = Path(__file__).resolve().parents[2] / "dbt_project"
     warehouse = tmp_path / "warehouse"
     warehouse.mkdir()
     shutil.copy2(ran.settings.warehouse_path, warehouse / "warehouse.duckdb")
+    con = duckdb.connect(str(warehouse / "warehouse.duckdb"))
+    con.execute("create table intermediate.int_contact_revenues_monthly as select 1 as x")
+    con.execute("create view staging.stg_renamed_long_ago as select 1 as x")
+    con.execute("create table intermediate.analyst_notes as select 1 as x")
+    con.close()
     settings = ran.settings
     env = {**os.environ, **settings.subprocess_env(), "TC_WAREHOUSE_DIR": str(warehouse)}
     target = tmp_path / "target"
@@ -346,3 +354,15 @@ def test_the_dbt_unit_tests_of_the_formulas_pass(ran, tmp_path):
     # each unit test reports "PASS <model>::<test>" (the hooks report too, without "::")
     passed = [line for line in done.stdout.splitlines() if " PASS " in line and "::" in line]
     assert len(passed) == defined
+    con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
+    left = {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    }
+    con.close()
+    assert "intermediate.int_contact_revenues_monthly" not in left
+    assert "staging.stg_renamed_long_ago" not in left
+    assert {"intermediate.analyst_notes", "intermediate.int_orders_converted"} <= left
+    assert "marts.community_roi_summary" in left
