@@ -38,8 +38,10 @@ from ingestion.readers import (
 )
 from ingestion.validate import (
     DUPLICATE_KEY,
+    FALSE_TEXTS,
     POLARS_TYPES,
     REASON,
+    TRUE_TEXTS,
     DateWindow,
     check_columns,
     judge,
@@ -50,22 +52,8 @@ from ingestion.validate import (
 MEMORY_LIMIT = "1GB"  # per file being read; DuckDB spills to disk beyond it
 BATCH_ROWS = 250_000  # rows judged by polars at a time
 
-# Unicode White_Space: what polars' strip_chars() strips (Rust's char::is_whitespace),
-# as a regular expression and as code points (to test a first character cheaply)
+# Unicode White_Space: what polars' strip_chars() strips (Rust's char::is_whitespace)
 _WHITESPACE = r"[\t-\r\x{85}\p{Z}]"
-_WHITESPACE_CODES = (
-    *range(9, 14),
-    32,
-    133,
-    160,
-    5760,
-    *range(8192, 8203),
-    8232,
-    8233,
-    8239,
-    8287,
-    12288,
-)
 # layouts both readers take alike; anything else goes to the reference rules
 _INT_LAYOUT = r"-?[0-9]{1,18}"
 _FLOAT_LAYOUT = r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"
@@ -74,8 +62,6 @@ _TS_LAYOUT = (
     _DATE_LAYOUT + r"[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
     r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?"
 )
-_TRUE = ("true", "1", "t", "yes")  # validate._TRUE / _FALSE
-_FALSE = ("false", "0", "f", "no")
 _SQL_TYPES = {
     "str": "VARCHAR",
     "int": "BIGINT",
@@ -145,7 +131,10 @@ def _column_sql(col: Column, raw: str, typed_name: str) -> tuple[str, str]:
         return f"try_cast({raw} as double)", f"({blank} or ({layout} and isfinite({typed_name})))"
     if col.type == "bool":
         low = f"lower({raw})"
-        typed = f"(case when {_one_of(low, _TRUE)} then true when {_one_of(low, _FALSE)} then false end)"
+        typed = (
+            f"(case when {_one_of(low, TRUE_TEXTS)} then true "
+            f"when {_one_of(low, FALSE_TEXTS)} then false end)"
+        )
         return typed, f"({blank} or ({typed_ok} and {ascii_text}))"
     if col.type == "ts":
         # an offset is applied, none means UTC (the connection's time zone is UTC)
@@ -161,10 +150,8 @@ def _column_sql(col: Column, raw: str, typed_name: str) -> tuple[str, str]:
 
 
 def _rules_sql(col: Column, typed: str, window: DateWindow | None) -> list[str]:
-    """validate._problems as conditions that hold for a good value (typed: its column)."""
-    ok: list[str] = []
-    if not col.nullable:
-        ok.append(f"{typed} is not null")
+    """validate._problems as conditions a good value meets (`typed`: its column)."""
+    rules: list[str] = []  # each holds for a present value; a null one breaks none
     if window is not None and col.type in ("ts", "date"):
         first: date | datetime = window.first
         after_last: date | datetime = window.last + timedelta(days=1)
@@ -173,19 +160,19 @@ def _rules_sql(col: Column, typed: str, window: DateWindow | None) -> list[str]:
             first = datetime.combine(window.first, datetime.min.time())
             after_last = datetime.combine(after_last, datetime.min.time())
             kind = "timestamp"
-        ok.append(f"{typed} >= {kind} '{first}'")
+        rules.append(f"{typed} >= {kind} '{first}'")
         if not col.planned:
-            ok.append(f"{typed} < {kind} '{after_last}'")
+            rules.append(f"{typed} < {kind} '{after_last}'")
     if col.allowed is not None:
-        ok.append(_one_of(typed, col.allowed))
+        rules.append(_one_of(typed, col.allowed))
     if col.minimum is not None:
-        ok.append(f"{typed} {'>' if col.exclusive_minimum else '>='} {float(col.minimum)!r}")
+        rules.append(f"{typed} {'>' if col.exclusive_minimum else '>='} {float(col.minimum)!r}")
     if col.maximum is not None:
-        ok.append(f"{typed} <= {float(col.maximum)!r}")
+        rules.append(f"{typed} <= {float(col.maximum)!r}")
     if col.pattern is not None:
-        ok.append(f"regexp_matches({typed}, {_lit(col.pattern)})")
-    # a null value breaks no rule but "required", which is the first condition
-    return [c if c.endswith("is not null") else f"({typed} is null or {c})" for c in ok]
+        rules.append(f"regexp_matches({typed}, {_lit(col.pattern)})")
+    required = [] if col.nullable else [f"{typed} is not null"]
+    return required + [f"({typed} is null or {rule})" for rule in rules]
 
 
 class CsvInDuckDB:

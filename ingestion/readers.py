@@ -1,10 +1,11 @@
-"""Read one landing file into a polars frame of untyped values plus rejects.
+"""Read one landing file: JSONL and Parquet into a polars frame of untyped values
+plus rejects; CSV opened (header read) for csv_in_duckdb.py, which reads its rows.
 
-CSV and JSONL are tokenised by an in-memory DuckDB (its CSV reader records
-rejected lines with line number, raw text and reason, which polars' reader
-cannot); every value comes back as a string so that typing is decided by the
-contract in `validate.py`, never by inference from the first rows. Parquet is
-read by polars with its own types. Nothing here touches the warehouse.
+CSV and JSONL are tokenised by DuckDB (its CSV reader records rejected lines with
+line number, raw text and reason, which polars' reader cannot); every value comes
+back as a string so that typing is decided by the contract in `validate.py`, never
+by inference from the first rows. Parquet is read by polars with its own types.
+Nothing here touches the warehouse.
 
 The path a reader gets may be a handle's path (`/dev/fd/<n>`, see load.py): it is
 never a pattern. A line longer than MAX_LINE_BYTES is quarantined alone.

@@ -24,8 +24,8 @@ POLARS_TYPES: dict[str, pl.DataType] = {
     "ts": TS_TYPE,
     "date": pl.Date(),
 }
-_TRUE = ("true", "1", "t", "yes")
-_FALSE = ("false", "0", "f", "no")
+TRUE_TEXTS = ("true", "1", "t", "yes")  # a bool's texts, compared in lower case
+FALSE_TEXTS = ("false", "0", "f", "no")
 # an offset only counts after a time of day, so the "-01" of a bare date is not one
 _TIME_THEN_OFFSET = r"(\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)$"
 
@@ -138,7 +138,9 @@ def _parse(col: Column, dtype: pl.DataType, common_ts: bool = False) -> pl.Expr:
             return pl.when(f.is_finite()).then(f)
         if col.type == "bool":
             low = text.str.to_lowercase()
-            return pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False)
+            return (
+                pl.when(low.is_in(TRUE_TEXTS)).then(True).when(low.is_in(FALSE_TEXTS)).then(False)
+            )
         if col.type == "ts":
             return _parse_ts_common(text) if common_ts else _parse_ts(text)
         if col.type == "date":
