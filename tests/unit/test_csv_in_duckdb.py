@@ -272,3 +272,19 @@ def test_a_header_without_a_required_column_is_refused_before_reading(tmp_path):
     path.write_text("order_id,amount\no1,3\n")
     with pytest.raises(MissingColumnsError, match="missing required column"):
         CsvInDuckDB(entity("sales/orders"), open_csv(path, False), WINDOW, tmp_path / "s")
+
+
+def test_a_column_named_reason_is_kept_as_an_extra_column(tmp_path):
+    """A file's own column `reason` is an extra column like any other, never mixed
+    with the reasons worked out for its rows."""
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_id,ordered_at,currency,amount,status,reason\n"
+        "o1,2025-01-01T10:00:00Z,EUR,4,completed,gift\n"
+        "o2,2025-01-01T10:00:00Z,EUR,-4,completed,refund\n"
+    )
+    assert_same_as_reference("sales/orders", path, tmp_path)
+    _, good, _, bad, _ = _in_duckdb("sales/orders", path, tmp_path)
+    assert good["reason"].to_list() == ["gift"]
+    assert bad["reason"].to_list() == ["amount: must be >= 0"]
+    assert '"reason":"refund"' in bad[RAW].item()
