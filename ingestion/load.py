@@ -35,9 +35,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from ingestion.contract import ENTITIES, Entity, split_extension
-from ingestion.readers import LINE_NO, RAW, UnreadableFileError, read_file
+from ingestion.csv_in_duckdb import CsvInDuckDB
+from ingestion.readers import LINE_NO, RAW, CsvFile, UnreadableFileError, read_file
 from ingestion.validate import POLARS_TYPES, DateWindow, MissingColumnsError, validate
 from shared.files import write_atomic
 
@@ -420,6 +422,8 @@ class _EntityLoader:
     ) -> None:
         self.entity, self.rules, self.log = entity, rules, log
         self.raw_dir, self.q_dir = paths.raw(entity), paths.quarantine(entity)
+        # where DuckDB spills while it reads a large CSV file (removed afterwards)
+        self.spill_dir = paths.ingest_log_dir / f".{entity.table}.spill"
         self.report = IngestReport(entity=entity.qualified)
         self.new_log_rows: list[dict] = []
         self.known_hashes = set(log["file_hash"].to_list())
@@ -504,6 +508,9 @@ class _EntityLoader:
                     "unsupported file extension (expected csv, csv.gz, jsonl, jsonl.gz, parquet)"
                 )
             result = read_file(opened.location, split[1])
+            if isinstance(result, CsvFile):
+                self._load_csv(path, opened, file_hash, result)
+                return
             header = [c for c in result.rows.columns if c not in (LINE_NO, RAW)]
             # a file of no bytes (or blank JSON lines) is empty; a header is still checked
             empty = result.rows.height == 0 and result.rejects.height == 0 and not header
@@ -544,10 +551,68 @@ class _EntityLoader:
             _log_row(file_hash, path, stat, "loaded", good.height, bad.height, None)
         )
 
+    def _load_csv(self, path: Path, opened: _OpenedFile, file_hash: str, csv: CsvFile) -> None:
+        """A CSV file, typed and checked in DuckDB in bounded memory: the same rows,
+        reasons and counts as `validate` on the whole file (csv_in_duckdb.py)."""
+        stat = opened.stat
+        # raises MissingColumnsError (the file quarantined whole by the caller)
+        with CsvInDuckDB(self.entity, csv, self.rules.window, self.spill_dir) as staged:
+            try:
+                staged.stage()
+            except UnreadableFileError as exc:
+                if opened.changed():
+                    raise _FileChangedError from None
+                self._count_new(path, file_hash)
+                self._quarantine_whole(
+                    file_hash, path, stat, str(exc), _file_prefix(opened.location)
+                )
+                return
+            if opened.changed():
+                raise _FileChangedError
+            mtime = datetime.fromtimestamp(stat.st_mtime_ns / 1e9, UTC).replace(tzinfo=None)
+            constants = {
+                "_file_hash": _sql_text(file_hash),
+                "_file_name": _sql_text(path.name),
+                "_file_mtime": f"timestamp '{mtime.isoformat(sep=' ')}'",
+            }
+            self._count_new(path, file_hash)
+            if staged.good_rows:
+                write_atomic(
+                    self.raw_dir / f"{file_hash}.parquet",
+                    lambda tmp: staged.write_good(tmp, constants),
+                )
+            if staged.bad_rows:
+                now = _now()
+
+                def write_bad(tmp: Path) -> None:
+                    writer = None
+                    for batch in staged.bad_batches():
+                        rows = _quarantine_frame(self.entity, file_hash, path.name, batch, now)
+                        table = rows.to_arrow(compat_level=pl.CompatLevel.oldest())
+                        writer = writer or pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                        writer.write_table(table)
+                    if writer is not None:
+                        writer.close()
+
+                write_atomic(self.q_dir / f"{file_hash}.parquet", write_bad)
+                for reason, n in staged.reason_counts().items():
+                    self.report.quarantine_reasons[reason] = (
+                        self.report.quarantine_reasons.get(reason, 0) + n
+                    )
+            self.report.rows_loaded += staged.good_rows
+            self.report.rows_quarantined += staged.bad_rows
+            self.new_log_rows.append(
+                _log_row(file_hash, path, stat, "loaded", staged.good_rows, staged.bad_rows, None)
+            )
+
     def _count_new(self, path: Path, file_hash: str) -> None:
         self.known_hashes.add(file_hash)
         self.report.files_new += 1
         self.report.new_files.append(path.name)
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _log_row(

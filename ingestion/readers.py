@@ -1,10 +1,11 @@
-"""Read one landing file into a polars frame of untyped values plus rejects.
+"""Read one landing file: JSONL and Parquet into a polars frame of untyped values
+plus rejects; CSV opened (header read) for csv_in_duckdb.py, which reads its rows.
 
-CSV and JSONL are tokenised by an in-memory DuckDB (its CSV reader records
-rejected lines with line number, raw text and reason, which polars' reader
-cannot); every value comes back as a string so that typing is decided by the
-contract in `validate.py`, never by inference from the first rows. Parquet is
-read by polars with its own types. Nothing here touches the warehouse.
+CSV and JSONL are tokenised by DuckDB (its CSV reader records rejected lines with
+line number, raw text and reason, which polars' reader cannot); every value comes
+back as a string so that typing is decided by the contract in `validate.py`, never
+by inference from the first rows. Parquet is read by polars with its own types.
+Nothing here touches the warehouse.
 
 The path a reader gets may be a handle's path (`/dev/fd/<n>`, see load.py): it is
 never a pattern. A line longer than MAX_LINE_BYTES is quarantined alone.
@@ -110,28 +111,62 @@ def read_csv_header(path: Path, compressed: bool) -> list[str]:
     return names
 
 
-def read_csv(path: Path, compressed: bool) -> ReadResult:
+@dataclass(frozen=True)
+class CsvFile:
+    """A CSV landing file whose header row was read; its rows are read, typed and
+    checked in DuckDB (ingestion/csv_in_duckdb.py), never held whole in memory."""
+
+    path: Path
+    compressed: bool
+    header: list[str]
+
+
+def csv_rows_sql(csv: CsvFile, rejects_table: str = "rejects") -> str:
+    """DuckDB's reader over the file, every value text: one row per record, in file
+    order; rejected records go to `rejects_table` (line, csv_line, error_type)."""
+    columns = "{" + ", ".join(f"{_sql_string(n)}: 'VARCHAR'" for n in csv.header) + "}"
+    return f"""read_csv({_sql_string(str(csv.path))},
+                header = true, auto_detect = false, columns = {columns},
+                delim = ',', quote = '"', escape = '"', strict_mode = true,
+                null_padding = false, compression = '{"gzip" if csv.compressed else "none"}',
+                store_rejects = true, rejects_table = '{rejects_table}',
+                rejects_scan = '{rejects_table}_scans', max_line_size = {MAX_LINE_BYTES})"""
+
+
+def grouped_rejects_sql(rejects_table: str = "rejects") -> str:
+    """One row per rejected record: its line, text and reason(s) (the reader's words
+    in `_REJECT_REASONS`)."""
+    reason = (
+        "case err "
+        + " ".join(
+            f"when {_sql_string(k)} then {_sql_string(v)}" for k, v in _REJECT_REASONS.items()
+        )
+        + " else err end"
+    )
+    return f"""select line::bigint as line, raw, {reason} as reason from (
+                select line, any_value(csv_line) as raw, string_agg(distinct error_type, ', ') as err
+                from {rejects_table} group by line)"""
+
+
+def open_csv(path: Path, compressed: bool) -> CsvFile | ReadResult:
+    """The file with its header read, or an empty result for a file of no bytes."""
     if compressed:
         _check_gzip(path)
     if path.stat().st_size == 0:
         return ReadResult(pl.DataFrame(schema={LINE_NO: pl.Int64}), _empty_rejects())
-    names = read_csv_header(path, compressed)
-    columns = "{" + ", ".join(f"{_sql_string(n)}: 'VARCHAR'" for n in names) + "}"
+    return CsvFile(path, compressed, read_csv_header(path, compressed))
+
+
+def read_csv(path: Path, compressed: bool) -> ReadResult:
+    """The whole file in memory, every value text: the reference the DuckDB path is
+    tested against (tests/unit/test_csv_in_duckdb.py)."""
+    opened = open_csv(path, compressed)
+    if isinstance(opened, ReadResult):
+        return opened
     con = duckdb.connect()
     try:
-        rel = con.sql(
-            f"""select * from read_csv({_sql_string(str(path))},
-                header = true, auto_detect = false, columns = {columns},
-                delim = ',', quote = '"', escape = '"', strict_mode = true,
-                null_padding = false, compression = '{"gzip" if compressed else "none"}',
-                store_rejects = true, rejects_table = 'rejects', rejects_scan = 'reject_scans',
-                max_line_size = {MAX_LINE_BYTES})"""
-        )
-        rows = rel.pl()
-        rejects = con.sql(
-            "select line, any_value(csv_line) as raw, string_agg(distinct error_type, ', ') as err "
-            "from rejects group by line order by line"
-        ).pl()
+        rows = con.sql(f"select * from {csv_rows_sql(opened)}").pl()
+        rejects = con.sql(f"{grouped_rejects_sql()} order by line").pl()
     except duckdb.Error as exc:
         raise UnreadableFileError(f"not a readable CSV file: {str(exc).splitlines()[0]}") from None
     finally:
@@ -139,11 +174,10 @@ def read_csv(path: Path, compressed: bool) -> ReadResult:
     rows = rows.with_columns(
         pl.Series(LINE_NO, _good_line_numbers(rows.height, rejects["line"].to_numpy()))
     )
-    reasons = pl.col("err").replace_strict(_REJECT_REASONS, default=pl.col("err"))
     rejects = rejects.select(
         pl.col("line").cast(pl.Int64).alias(LINE_NO),
         pl.col("raw").cast(pl.String).alias(RAW),
-        reasons.cast(pl.String).alias("reason"),
+        pl.col("reason").cast(pl.String),
     )
     return ReadResult(rows, rejects)
 
@@ -266,9 +300,11 @@ def read_parquet(path: Path) -> ReadResult:
     return ReadResult(rows, _empty_rejects())
 
 
-def read_file(path: Path, ext: str) -> ReadResult:
+def read_file(path: Path, ext: str) -> ReadResult | CsvFile:
+    """JSON lines and Parquet read whole; a CSV file opened (its header read) for
+    csv_in_duckdb.py, which reads its rows in bounded memory."""
     if ext in ("csv", "csv.gz"):
-        return read_csv(path, compressed=ext.endswith(".gz"))
+        return open_csv(path, compressed=ext.endswith(".gz"))
     if ext in ("jsonl", "jsonl.gz"):
         return read_jsonl(path, compressed=ext.endswith(".gz"))
     if ext == "parquet":

@@ -24,10 +24,13 @@ POLARS_TYPES: dict[str, pl.DataType] = {
     "ts": TS_TYPE,
     "date": pl.Date(),
 }
-_TRUE = ("true", "1", "t", "yes")
-_FALSE = ("false", "0", "f", "no")
+TRUE_TEXTS = ("true", "1", "t", "yes")  # a bool's texts, compared in lower case
+FALSE_TEXTS = ("false", "0", "f", "no")
 # an offset only counts after a time of day, so the "-01" of a bare date is not one
 _TIME_THEN_OFFSET = r"(\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+DUPLICATE_KEY = "duplicate key within file"
 
 
 class MissingColumnsError(Exception):
@@ -135,7 +138,9 @@ def _parse(col: Column, dtype: pl.DataType, common_ts: bool = False) -> pl.Expr:
             return pl.when(f.is_finite()).then(f)
         if col.type == "bool":
             low = text.str.to_lowercase()
-            return pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False)
+            return (
+                pl.when(low.is_in(TRUE_TEXTS)).then(True).when(low.is_in(FALSE_TEXTS)).then(False)
+            )
         if col.type == "ts":
             return _parse_ts_common(text) if common_ts else _parse_ts(text)
         if col.type == "date":
@@ -235,28 +240,60 @@ def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
     return pl.col(name).cast(pl.String).alias(name)
 
 
-def validate(entity: Entity, frame: pl.DataFrame, window: DateWindow | None = None) -> Validated:
-    """Split `frame` (as read) into typed good rows and quarantined bad rows; with a
-    `window`, dates outside it are quarantined too."""
-    present = set(frame.columns)
-    missing = [c.name for c in entity.columns if not c.nullable and c.name not in present]
+def check_columns(entity: Entity, schema: dict[str, pl.DataType]) -> None:
+    """Raise when a file's columns (name -> type as read) cannot hold the contract: a
+    required column absent, or a contract column of a type it cannot be read as."""
+    missing = [c.name for c in entity.columns if not c.nullable and c.name not in schema]
     if missing:
         raise MissingColumnsError(f"missing required column(s): {', '.join(missing)}")
     misfits = [
-        f"{c.name} ({frame.schema[c.name]}, the contract reads {c.type})"
+        f"{c.name} ({schema[c.name]}, the contract reads {c.type})"
         for c in entity.columns
-        if c.name in present and not _type_fits(c.type, frame.schema[c.name])
+        if c.name in schema and not _type_fits(c.type, schema[c.name])
     ]
     if misfits:
         raise ColumnTypeError(f"column type(s) the contract cannot read: {', '.join(misfits)}")
 
+
+def parsed_column(name: str) -> str:
+    """The name `judge` gives a contract column's value parsed into its type."""
+    return f"__parsed__{name}"
+
+
+REASON = "__reason"  # a row's reasons while judged (a file may have a column "reason")
+
+
+@dataclass
+class Judged:
+    """Rows as read, beside every contract column parsed (`parsed_column`) and the
+    reasons each row breaks the contract (REASON, null when none), all but a key
+    duplicated within the file: the rules that need the row alone."""
+
+    frame: pl.DataFrame
+    read_columns: list[str]  # as read (absent contract columns added, null)
+    extra: dict[str, pl.DataType]  # columns the contract does not know, as read
+
+    def raw_content(self) -> pl.Expr:
+        """The row as read: the reader's text where it kept it, else its values as JSON."""
+        if RAW in self.read_columns:
+            return pl.col(RAW)
+        values = pl.struct(pl.col(c) for c in self.read_columns if c != LINE_NO)
+        return values.struct.json_encode()
+
+
+def judge(entity: Entity, frame: pl.DataFrame, window: DateWindow | None = None) -> Judged:
+    """Parse every contract column of `frame` (as read) and give each row the reasons
+    it breaks the contract, except a key duplicated within the file (that needs the
+    whole file: `validate` adds it)."""
+    check_columns(entity, dict(frame.schema))
+    present = set(frame.columns)
     # absent nullable columns are all null
     frame = frame.with_columns(
         pl.lit(None, dtype=pl.String).alias(c.name) for c in entity.columns if c.name not in present
     )
     schema = frame.schema
     # every column parsed once, beside the values as read (the problems need both)
-    parsed_name = {c.name: f"__parsed__{c.name}" for c in entity.columns}
+    parsed_name = {c.name: parsed_column(c.name) for c in entity.columns}
     frame = frame.with_columns(
         _normalise_case(c, _parse(c, schema[c.name], common_ts=True)).alias(parsed_name[c.name])
         for c in entity.columns
@@ -287,34 +324,47 @@ def validate(entity: Entity, frame: pl.DataFrame, window: DateWindow | None = No
                 pl.all_horizontal(pl.col(parsed_name[n]).is_null() for n in entity.one_of)
             ).then(pl.lit(f"one of {', '.join(entity.one_of)} is required"))
         )
+    extra = {
+        name: dtype
+        for name, dtype in schema.items()
+        if name not in entity.column_names and name not in (LINE_NO, RAW)
+    }
+    return Judged(frame.with_columns(_joined(problem_exprs)), list(schema), extra)
 
-    # Keys duplicated within this one file: the first occurrence is kept.
-    key = pl.struct(pl.col(parsed_name[k]) for k in entity.keys)
-    dup = key.is_duplicated() & ~key.is_first_distinct()
-    problem_exprs.append(pl.when(dup).then(pl.lit("duplicate key within file")))
 
-    reason = pl.concat_str(problem_exprs, separator="; ", ignore_nulls=True)
-    reason = pl.when(reason == "").then(None).otherwise(reason).alias("reason")
+def _joined(reasons: list[pl.Expr]) -> pl.Expr:
+    """The reasons that apply, joined by "; " (null when none does)."""
+    reason = pl.concat_str(reasons, separator="; ", ignore_nulls=True)
+    return pl.when(reason == "").then(None).otherwise(reason).alias(REASON)
 
-    read_columns = [c for c in frame.columns if c not in parsed_name.values()]
-    extra = [c for c in read_columns if c not in entity.column_names and c not in (LINE_NO, RAW)]
-    # the raw content is only kept for quarantined rows: encode it for those alone
-    raw_content = (
-        pl.col(RAW)
-        if RAW in frame.columns
-        else pl.struct(pl.col(c) for c in read_columns if c != LINE_NO).struct.json_encode()
-    ).alias(RAW)
 
-    checked = frame.with_columns(reason)
-    bad = checked.filter(pl.col("reason").is_not_null()).select(
-        pl.col(LINE_NO).cast(pl.Int64), raw_content.cast(pl.String), pl.col("reason")
-    )
-    good = checked.filter(pl.col("reason").is_null()).select(
+def typed_columns(entity: Entity, judged: Judged) -> list[pl.Expr]:
+    """A good row's columns: the contract's, typed, then the extra ones as text."""
+    return [
         *[
-            pl.col(parsed_name[c.name]).cast(POLARS_TYPES[c.type]).alias(c.name)
+            pl.col(parsed_column(c.name)).cast(POLARS_TYPES[c.type]).alias(c.name)
             for c in entity.columns
         ],
-        *[_as_text(c, schema[c]) for c in extra],
+        *[_as_text(name, dtype) for name, dtype in judged.extra.items()],
+    ]
+
+
+def validate(entity: Entity, frame: pl.DataFrame, window: DateWindow | None = None) -> Validated:
+    """Split `frame` (as read) into typed good rows and quarantined bad rows; with a
+    `window`, dates outside it are quarantined too."""
+    judged = judge(entity, frame, window)
+    # Keys duplicated within this one file: the first occurrence is kept.
+    key = pl.struct(pl.col(parsed_column(k)) for k in entity.keys)
+    dup = key.is_duplicated() & ~key.is_first_distinct()
+    reason = _joined([pl.col(REASON), pl.when(dup).then(pl.lit(DUPLICATE_KEY))])
+    checked = judged.frame.with_columns(reason)
+    # the raw content is only kept for quarantined rows: encode it for those alone
+    bad = checked.filter(pl.col(REASON).is_not_null()).select(
         pl.col(LINE_NO).cast(pl.Int64),
+        judged.raw_content().cast(pl.String).alias(RAW),
+        pl.col(REASON).alias("reason"),
+    )
+    good = checked.filter(pl.col(REASON).is_null()).select(
+        *typed_columns(entity, judged), pl.col(LINE_NO).cast(pl.Int64)
     )
     return Validated(good, bad)
