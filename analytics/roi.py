@@ -168,8 +168,13 @@ def closed_months(inputs: RoiInputs, last_order_day: date | None) -> RoiInputs:
     created_before = pl.col("created_at").is_null() | (
         pl.col("created_at").cast(pl.Date) < open_start
     )
+    closed = inputs.panel.filter(pl.col("period") < open_start)
+    # a customer whose first order is in the open month has only zeros in the closed
+    # ones: nothing a Poisson fit uses (it drops all-zero contacts), but its rows would
+    # change the fingerprint on the day it first buys
+    bought = closed.filter(pl.col("revenue") > 0)["contact_id"].unique()
     return RoiInputs(
-        inputs.panel.filter(pl.col("period") < open_start),
+        closed.filter(pl.col("contact_id").is_in(bought.implode())),
         inputs.engagements.filter(pl.col("engaged_period") < open_start),
         inputs.contacts.filter(created_before),
         inputs.first_period,

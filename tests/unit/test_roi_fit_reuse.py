@@ -126,6 +126,42 @@ def test_the_open_month_waits_and_a_new_day_of_it_reuses_the_fit():
     base = inputs_fingerprint(closed, 6)
     next_day = closed_months(_with_open_march(9.0, engaged_in_march=True), date(2025, 3, 18))
     assert inputs_fingerprint(next_day, 6) == base
+    # a customer of long standing whose first order is in the open month enters the
+    # panel (dbt's buyers) with zeros in every closed month: nothing a fit can use
+    # (Poisson drops all-zero contacts), so the fingerprint stays as it was too
+    first_buyer = _with_open_march(1.0)
+    first_buyer.panel = pl.concat(
+        [
+            first_buyer.panel,
+            pl.DataFrame(
+                {
+                    "contact_id": ["c4"] * 3,
+                    "period": [date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)],
+                    "revenue": [0.0, 0.0, 12.0],
+                    "gross_margin": [0.0, 0.0, 4.0],
+                }
+            ),
+        ]
+    )
+    first_buyer.contacts = pl.concat(
+        [
+            first_buyer.contacts,
+            pl.DataFrame(
+                {"contact_id": ["c4"], "created_at": [None], "country": "FR", "segment": "?"},
+                schema_overrides={"created_at": pl.Datetime("us")},
+            ),
+        ]
+    )
+    before_first_order = RoiInputs(
+        first_buyer.panel.filter(pl.col("contact_id") != "c4"),
+        first_buyer.engagements,
+        first_buyer.contacts,
+        first_buyer.first_period,
+        first_buyer.last_period,
+    )
+    assert inputs_fingerprint(closed_months(first_buyer, date(2025, 3, 18)), 6) == (
+        inputs_fingerprint(closed_months(before_first_order, date(2025, 3, 17)), 6)
+    )
     corrected = _with_open_march(1.0)
     corrected.panel = corrected.panel.with_columns(
         pl.when(pl.col("period") == date(2025, 1, 1))
