@@ -194,6 +194,10 @@ def inputs_fingerprint(inputs: RoiInputs, min_pre_months: int) -> str:
     digest.update(f"{inputs.first_period}|{inputs.last_period}".encode())
     for frame in (inputs.panel, inputs.engagements, inputs.contacts):
         digest.update(f"{frame.columns}|{frame.dtypes}|{frame.height}".encode())
+        # money to 1e-6: dbt rebuilds the panel every run, and DuckDB's parallel sums
+        # differ in the last bits from run to run; unrounded, no fit was ever reused
+        # at scale M (the same data hashed differently)
+        frame = frame.with_columns(pl.col(pl.Float64, pl.Float32).round(6))
         if frame.height:
             # sorted first: DuckDB returns the rows in no fixed order
             rows = frame.sort(frame.columns, nulls_last=True).hash_rows(seed=0)

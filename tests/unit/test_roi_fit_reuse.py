@@ -37,6 +37,14 @@ def _inputs(revenue: float = 10.0, reverse: bool = False) -> RoiInputs:
     return RoiInputs(panel, engagements, contacts, date(2025, 1, 1), date(2025, 2, 1))
 
 
+def test_the_fingerprint_ignores_the_last_bits_of_parallel_sums():
+    """dbt rebuilds the panel each run and DuckDB's parallel float sums differ in the
+    last bits between runs: the same data must hash the same, a cent must not."""
+    base = inputs_fingerprint(_inputs(10.0), 6)
+    assert inputs_fingerprint(_inputs(10.0 + 1e-12), 6) == base
+    assert inputs_fingerprint(_inputs(10.01), 6) != base
+
+
 def test_the_fingerprint_ignores_row_order_and_sees_every_change():
     base = inputs_fingerprint(_inputs(), 6)
     assert inputs_fingerprint(_inputs(reverse=True), 6) == base
