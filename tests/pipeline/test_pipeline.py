@@ -1,7 +1,10 @@
 """The whole job, in-process, on a generated world with a known truth."""
 
+import contextlib
+import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -11,9 +14,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from dagster import DagsterEventType, DagsterInstance
 
 from core.publish import published_tables
+from core.settings import Settings
 from tests.pipeline.conftest import copy_world, make_world
+from trustcap.cli import _run_and_report
 
 pytestmark = pytest.mark.xdist_group("pipeline")
 
@@ -26,6 +32,48 @@ def test_the_run_publishes_every_mart_as_duckdb_and_parquet(ran):
     con.close()
     parquet = ran.settings.published_parquet_dir
     assert pl.read_parquet(parquet / "community_health_monthly.parquet").height > 0
+
+
+SUMMARY_TITLE = "Trust Capital — run summary"
+RUN_STEPS = (
+    "ingest_landing_files",
+    "trustcap_dbt_models",
+    "roi_estimates",
+    "text_scores",
+    "trustcap_dbt_after_analytics",
+    "great_expectations_quality_gate",
+    "published__trustcap",
+)
+
+
+def _log_file(output: str) -> Path:
+    return Path(re.search(r"Full log: (\S+\.log)", output).group(1))
+
+
+def test_trustcap_run_shows_one_line_per_step_and_keeps_the_logs_in_a_file(ran):
+    out = ran.run_output
+    before_summary = out[: out.index(SUMMARY_TITLE)].splitlines()
+    assert len(before_summary) <= 40, "\n".join(before_summary)
+    for step in RUN_STEPS:
+        [line] = [x for x in before_summary if re.match(rf"\s+done\s+{step}\s", x)]
+        assert re.search(r"\d+\.\ds", line), line  # its elapsed time
+    # rows where known: the ingestion step's are the rows it loaded into raw
+    ingestion = next(x for x in before_summary if "ingest_landing_files" in x)
+    shown = int(re.search(r"([\d,]+) rows", ingestion).group(1).replace(",", ""))
+    con = ran.warehouse()
+    raw = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw'"
+    ).fetchall()
+    loaded = sum(con.execute(f"select count(*) from raw.{t}").fetchone()[0] for (t,) in raw)
+    con.close()
+    assert shown == loaded
+    assert "Running dbt command" not in out and "OK created" not in out  # no log noise
+    log = _log_file(out)
+    assert log.parent == ran.settings.run_logs_dir and log.is_file()
+    text = log.read_text()
+    assert "OK created sql table model marts.community_roi_summary" in text  # dbt's output
+    assert "Running dbt command" in text and "great_expectations_quality_gate" in text
+    assert len(text.splitlines()) > 4 * len(before_summary)
 
 
 def test_responsiveness_recovers_the_planted_median_response_time(ran):
@@ -147,7 +195,13 @@ def test_the_same_file_dropped_again_under_another_name_is_not_double_counted(ra
     copy = orders.with_name("orders_redelivered" + "".join(orders.suffixes))
     shutil.copy(orders, copy)
     try:
-        assert ran.run().success
+        # with --verbose, as a user who wants the logs on the terminal runs it
+        code, out = ran.cli("run", "--verbose")
+        assert code == 0, out[-4000:]
+        before_summary = out[: out.index(SUMMARY_TITLE)]
+        assert "Running dbt command" in before_summary and "OK created" in before_summary
+        assert len(before_summary.splitlines()) > 10 * 40
+        assert "Running dbt command" in _log_file(out).read_text()  # and in the file too
         assert ran.marts_digest() == before
         con = ran.warehouse()
         n = con.execute("select count(*) from staging.stg_sales__orders").fetchone()[0]
@@ -188,13 +242,26 @@ def test_a_failed_run_leaves_the_publication_untouched_and_names_the_failure(ran
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        result = ran.run()
+        # `trustcap run` as it reports a run that failed (its preflight, which would
+        # name the lock's holder first, is left out: the lock stands for any failure)
+        out = io.StringIO()
+        with ran.env(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = _run_and_report(Settings.from_env(), time.perf_counter())
+        out = out.getvalue()
     finally:
         holder.kill()
         holder.wait()
-    assert not result.success
-    failed = [e.step_key for e in result.all_events if e.is_step_failure]
-    assert failed == ["trustcap_dbt_models"]
+    assert code == 1, out[-4000:]
+    run_id = re.search(r"Run (\S+) started", out).group(1)
+    with ran.env(), DagsterInstance.get() as instance:
+        failures = instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
+    assert [f.step_key for f in failures] == ["trustcap_dbt_models"]
+    # the user is told in one line which step failed and where the whole log is
+    [line] = [x for x in out.splitlines() if x.startswith("Run FAILED")]
+    assert "in step(s): trustcap_dbt_models (IO Error: Could not set lock on file" in line
+    assert "Traceback" not in out
+    log = _log_file(line)
+    assert log.is_file() and "Traceback" in log.read_text()  # the details are kept there
     assert digest() == before
 
 

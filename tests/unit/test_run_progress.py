@@ -1,0 +1,75 @@
+"""`trustcap run`'s quiet output: everything the run writes goes to its log file, the
+terminal keeps only what the progress display writes (the whole run:
+tests/pipeline/test_pipeline.py)."""
+
+import contextlib
+import io
+import logging
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from trustcap.progress import _reason_in, capture_output, run_log_path
+
+
+def _noise() -> None:
+    print("from print", flush=True)
+    logging.getLogger("trustcap.test").warning("from logging")
+    subprocess.run([sys.executable, "-c", "print('from a child process')"], check=True)
+    subprocess.run(
+        [sys.executable, "-c", "import sys; sys.stderr.write('child stderr\\n')"], check=True
+    )
+
+
+def test_the_run_output_goes_to_the_log_and_the_terminal_keeps_the_progress(tmp_path):
+    terminal = io.StringIO()
+    log = tmp_path / "logs" / "run.log"
+    handler = logging.StreamHandler()  # as Dagster's console logger: to the stderr in force
+    logging.getLogger("trustcap.test").addHandler(handler)
+    try:
+        with contextlib.redirect_stdout(terminal), capture_output(log) as console:
+            handler.setStream(sys.stderr)
+            console.write("progress line\n")
+            _noise()
+    finally:
+        logging.getLogger("trustcap.test").removeHandler(handler)
+    assert terminal.getvalue() == "progress line\n"
+    text = log.read_text()
+    for line in ("from print", "from logging", "from a child process", "child stderr"):
+        assert line in text
+    assert "progress line" not in text
+    # afterwards the process's output (and its children's) is its own again
+    subprocess.run([sys.executable, "-c", "print('after the run')"], check=True)
+    print("after the run")
+    assert "after the run" not in log.read_text()
+
+
+def test_verbose_prints_the_output_and_keeps_it_in_the_log(tmp_path):
+    terminal = io.StringIO()
+    log = tmp_path / "run.log"
+    with contextlib.redirect_stdout(terminal), capture_output(log, verbose=True):
+        print("from print", flush=True)
+    assert "from print" in terminal.getvalue() and "from print" in log.read_text()
+
+
+def test_log_files_are_named_by_time_and_never_shared(tmp_path):
+    now = datetime(2026, 12, 4, 8, 1, 2, tzinfo=UTC)
+    first = run_log_path(tmp_path, now)
+    assert first.name == "run-20261204T080102Z.log"
+    first.write_text("a run")
+    assert run_log_path(tmp_path, now).name == "run-20261204T080102Z-2.log"
+
+
+def test_a_failed_dbt_step_is_told_by_dbt_s_own_error():
+    message = (
+        "dagster_dbt.errors.DagsterDbtCliRuntimeError: The dbt CLI process with command\n\n"
+        "`dbt build --vars {...}`\n\nfailed with exit code `2`. Check the stdout ...\n\n"
+        "Errors parsed from dbt logs:\n\nEncountered an error:\n"
+        'IO Error: Could not set lock on file "w.duckdb"\n\nTraceback (most recent call last):\n'
+    )
+    assert _reason_in(message, "DagsterDbtCliRuntimeError") == (
+        'IO Error: Could not set lock on file "w.duckdb"'
+    )
+    assert _reason_in(
+        "core.quality.gate.QualityGateError: 2 checks failed\nx", "QualityGateError"
+    ) == ("2 checks failed")
