@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from dagster import DagsterEventType, DagsterInstance
+from dagster import AssetKey, DagsterEventType, DagsterInstance
 
 from core.publish import published_tables
 from core.settings import Settings
@@ -74,6 +74,69 @@ def test_trustcap_run_shows_one_line_per_step_and_keeps_the_logs_in_a_file(ran):
     assert "OK created sql table model marts.community_roi_summary" in text  # dbt's output
     assert "Running dbt command" in text and "great_expectations_quality_gate" in text
     assert len(text.splitlines()) > 4 * len(before_summary)
+
+
+def test_the_dagster_ui_shows_row_counts_column_types_and_headline_figures(ran):
+    with ran.env(), DagsterInstance.get() as instance:
+
+        def latest(*key: str) -> dict:
+            event = instance.get_latest_materialization_event(AssetKey(list(key)))
+            return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+        roi = latest("marts", "community_roi_summary")
+        trust = latest("marts", "trust_capital_daily")
+        voice = latest("marts", "voice_of_market")
+        responsiveness = latest("marts", "responsiveness_daily")
+        estimator = latest("analytics", "roi_incremental_summary")
+        staging = latest("staging", "stg_crm__contacts")
+    con = ran.warehouse()
+    try:
+
+        def one(sql: str):
+            return con.execute(sql).fetchone()
+
+        for mart, meta in (("community_roi_summary", roi), ("voice_of_market", voice)):
+            assert meta["dagster/row_count"] == one(f"select count(*) from marts.{mart}")[0]
+            typed = con.execute(
+                "select column_name, data_type from information_schema.columns where "
+                f"table_schema = 'marts' and table_name = '{mart}' order by ordinal_position"
+            ).fetchall()
+            assert [(c.name, c.type) for c in meta["dagster/column_schema"].columns] == typed
+        assert "dagster/row_count" not in staging  # a view: not counted (it would run it)
+        assert staging["dagster/column_schema"].columns
+        causal = one(
+            "select roi, roi_low, roi_high from marts.community_roi_summary where platform = 'all'"
+        )
+        assert (roi["causal_roi"], roi["causal_roi_low"], roi["causal_roi_high"]) == (
+            pytest.approx(causal[0]),
+            pytest.approx(causal[1]),
+            pytest.approx(causal[2]),
+        )
+        assert "| all |" in roi["summary"]
+        assert trust["trust_capital_latest"] == pytest.approx(
+            one("select trust_capital from marts.trust_capital_daily order by date desc limit 1")[0]
+        )
+        assert voice["negative_share_latest_week"] == pytest.approx(
+            one(
+                "select negative_share from marts.voice_of_market where topic = 'all' "
+                "order by week desc limit 1"
+            )[0]
+        )
+        assert responsiveness["answered_share"] == pytest.approx(
+            one(
+                "select sum(answered) / sum(inbound) from marts.responsiveness_daily "
+                "where platform = 'all'"
+            )[0]
+        )
+    finally:
+        con.close()
+    fit = pl.read_parquet(ran.settings.analytics_dir / "roi_incremental_summary.parquet")
+    fit_all = fit.filter(pl.col("platform") == "all").row(0, named=True)
+    assert estimator["incremental_revenue_all"] == pytest.approx(fit_all["incremental_revenue"])
+    assert estimator["incremental_revenue_all_low"] == pytest.approx(
+        fit_all["incremental_revenue_low"]
+    )
+    assert estimator["summary"].splitlines()[2].startswith("| all | ")
 
 
 def test_responsiveness_recovers_the_planted_median_response_time(ran):
