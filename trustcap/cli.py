@@ -266,6 +266,30 @@ def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quality(settings: Settings, args: argparse.Namespace) -> int:
+    from core.quality.report import text_lines
+    from core.quality.store import REPORT_NAME, latest_results, read_results
+
+    results = (
+        read_results(settings.quality_dir, args.run)
+        if args.run
+        else latest_results(settings.quality_dir)
+    )
+    if results.height == 0:
+        print(
+            f"trustcap quality: no quality results {f'for run {args.run} ' if args.run else ''}"
+            f"in {settings.quality_dir} (they are written by `trustcap run`)",
+            file=sys.stderr,
+        )
+        return 2
+    checked = results["checked_at"].max()
+    _say(f"Quality of run {results['run_id'][0]}, checked at {checked:%Y-%m-%d %H:%M} UTC")
+    for line in text_lines(results, all_assets=args.all):
+        _say(line)
+    _say(f"report: {settings.quality_dir / REPORT_NAME}")
+    return 0
+
+
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from ingestion.adapters import import_export
 
@@ -420,6 +444,13 @@ def main(argv: list[str] | None = None) -> int:
         help="run the pipeline on worlds of the family and judge each analytic against "
         "their planted truth (trustcap validate --help)",
     )
+    quality = sub.add_parser(
+        "quality",
+        help="the quality checks of the last run: per asset, failures first, then each failure",
+    )
+    quality.add_argument("--all", action="store_true", help="list every asset, not only failing")
+    quality.add_argument("--run", metavar="RUN_ID", help="another run than the last")
+    quality.set_defaults(func=cmd_quality)
     sub.add_parser("settings", help="show the settings in force").set_defaults(func=cmd_settings)
     sub.add_parser("summary", help="print the summary of the last publication").set_defaults(
         func=cmd_summary
