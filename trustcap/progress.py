@@ -13,6 +13,8 @@ import io
 import logging
 import os
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -176,20 +178,45 @@ class _Step:
 @dataclass
 class StepProgress:
     """Turns a run's Dagster events into progress lines on `console`. A terminal sees
-    the running step redrawn in place; anything else gets plain lines, one per step."""
+    the running step redrawn in place, its elapsed time ticking; anything else gets
+    plain lines, one per step as it ends."""
 
     console: TextIO
     redraw: bool = False
     steps: dict[str, _Step] = field(default_factory=dict)
-    failed: list[tuple[str, str]] = field(default_factory=list)
     _width: int = 34
+    _running: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def start_ticking(self, every: float = 1.0) -> None:
+        """On a terminal, redraw the running step every `every` seconds (a dbt step
+        shows nothing new until dbt is done)."""
+        if not self.redraw:
+            return
+
+        def tick() -> None:
+            while not self._stop.wait(every):
+                with self._lock:
+                    if self._running is not None:
+                        self._show_running(self._running, time.time())
+
+        threading.Thread(target=tick, name="trustcap-progress", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
 
     def handle(self, event, at: float) -> None:
+        with self._lock:
+            self._handle(event, at)
+
+    def _handle(self, event, at: float) -> None:
         key = event.step_key
         if key is None:
             return
         if event.is_step_start:
             self.steps[key] = _Step(started=at)
+            self._running = key
             self._show_running(key, at)
             return
         step = self.steps.setdefault(key, _Step(started=at))
@@ -208,9 +235,7 @@ class StepProgress:
         elif event.is_step_success:
             self._finish(key, "done", step.describe(), at)
         elif event.is_step_failure:
-            reason = failure_reason(event)
-            self.failed.append((key, reason))
-            self._finish(key, "FAILED", reason or step.describe(), at)
+            self._finish(key, "FAILED", failure_reason(event) or step.describe(), at)
         elif event.is_step_skipped:
             self._finish(key, "skipped", "an earlier step failed", at)
 
@@ -225,6 +250,8 @@ class StepProgress:
             self.console.flush()
 
     def _finish(self, key: str, status: str, detail: str, at: float) -> None:
+        if self._running == key:
+            self._running = None
         line = self._line(key, status, detail, at - self.steps[key].started)
         self.console.write(("\r\x1b[K" if self.redraw else "") + line + "\n")
         self.console.flush()

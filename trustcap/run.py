@@ -138,6 +138,10 @@ def run_pipeline(
                     "console": colored_console_logger,
                     "progress": progress_logger_def(progress),
                 }
-                return job.with_logger_defs(loggers).execute_in_process(
-                    run_config={"loggers": console_logger | {"progress": {}}}, **execute
-                )
+                progress.start_ticking()
+                try:
+                    return job.with_logger_defs(loggers).execute_in_process(
+                        run_config={"loggers": console_logger | {"progress": {}}}, **execute
+                    )
+                finally:
+                    progress.stop()

@@ -7,9 +7,11 @@ import io
 import logging
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
-from trustcap.progress import _reason_in, capture_output, run_log_path
+from trustcap.progress import StepProgress, _reason_in, capture_output, run_log_path
 
 
 def _noise() -> None:
@@ -73,3 +75,75 @@ def test_a_failed_dbt_step_is_told_by_dbt_s_own_error():
     assert _reason_in(
         "core.quality.gate.QualityGateError: 2 checks failed\nx", "QualityGateError"
     ) == ("2 checks failed")
+
+
+def _event(kind: str, step: str = "trustcap_dbt_models", **data):
+    flags = {f"is_step_{k}": kind == k for k in ("start", "success", "failure", "skipped")} | {
+        "is_step_materialization": kind == "materialization"
+    }
+    return SimpleNamespace(step_key=step, event_type_value=kind.upper(), **flags, **data)
+
+
+def _materialized(rows: int):
+    metadata = {"dagster/row_count": SimpleNamespace(value=rows)}
+    return _event(
+        "materialization",
+        step_materialization_data=SimpleNamespace(
+            materialization=SimpleNamespace(metadata=metadata)
+        ),
+    )
+
+
+def _checked(passed: bool, severity: str):
+    return _event(
+        "asset_check_evaluation",
+        asset_check_evaluation_data=SimpleNamespace(
+            passed=passed, severity=SimpleNamespace(value=severity)
+        ),
+    )
+
+
+def test_a_step_ends_as_one_line_with_its_assets_rows_checks_and_time():
+    out = io.StringIO()
+    progress = StepProgress(out)
+    progress.handle(_event("start"), 100.0)
+    for event in (_materialized(10), _materialized(1_500), _checked(True, "ERROR")):
+        progress.handle(event, 101.0)
+    progress.handle(_checked(False, "WARN"), 101.0)
+    progress.handle(_checked(False, "ERROR"), 101.0)
+    assert out.getvalue() == ""  # nothing while it runs, off a terminal
+    progress.handle(_event("success"), 112.25)
+    assert out.getvalue() == (
+        "  done    trustcap_dbt_models                  12.2s  "
+        "2 assets, 1,510 rows, 3 checks (1 failed, 1 warned)\n"
+    )
+
+
+def test_a_terminal_sees_the_running_step_redrawn_in_place():
+    out = io.StringIO()
+    progress = StepProgress(out, redraw=True)
+    progress.handle(_event("start"), 100.0)
+    progress.handle(_materialized(7), 103.0)
+    progress.handle(_event("success"), 104.0)
+    frames = out.getvalue().split("\r\x1b[K")
+    assert frames[1].startswith("  running trustcap_dbt_models") and frames[1].endswith("0.0s")
+    assert frames[2].endswith("3.0s  1 asset, 7 rows")
+    assert frames[3].startswith("  done ") and frames[3].endswith("\n")
+
+
+def test_on_a_terminal_the_running_step_s_time_ticks_until_it_ends():
+    out = io.StringIO()
+    progress = StepProgress(out, redraw=True)
+    progress.start_ticking(every=0.01)
+    try:
+        progress.handle(_event("start"), time.time())
+        deadline = time.monotonic() + 5
+        while out.getvalue().count("running") < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        progress.handle(_event("success"), time.time())
+    finally:
+        progress.stop()
+    assert out.getvalue().count("running") >= 3
+    ended = len(out.getvalue())
+    time.sleep(0.05)
+    assert len(out.getvalue()) == ended  # nothing redrawn after the step ended
