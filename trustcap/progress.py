@@ -170,7 +170,8 @@ class _Step:
                 if n
             ]
             parts.append(
-                f"{self.checks} checks" + (f" ({', '.join(problems)})" if problems else "")
+                f"{self.checks} check{'s' if self.checks != 1 else ''}"
+                + (f" ({', '.join(problems)})" if problems else "")
             )
         return ", ".join(parts)
 
