@@ -513,6 +513,11 @@ class Settings:
         return self.warehouse_dir / "quality"
 
     @property
+    def run_logs_dir(self) -> Path:
+        """Each `trustcap run`'s full Dagster and dbt log (run-<UTC time>.log)."""
+        return self.warehouse_dir / "logs"
+
+    @property
     def published_dir(self) -> Path:
         return self.warehouse_dir / "published"
 

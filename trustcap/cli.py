@@ -40,27 +40,6 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def step_timings(run_id: str) -> list[tuple[str, float]]:
-    """Wall time of each step of a run, from the instance's event log."""
-    import logging
-
-    from dagster import DagsterEventType, DagsterInstance
-
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # storage migration chatter
-    starts: dict[str, float] = {}
-    out: list[tuple[str, float]] = []
-    with DagsterInstance.get() as instance:
-        for entry in instance.all_logs(run_id):
-            event = entry.dagster_event
-            if event is None or event.step_key is None:
-                continue
-            if event.event_type == DagsterEventType.STEP_START:
-                starts[event.step_key] = entry.timestamp
-            elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
-                out.append((event.step_key, entry.timestamp - starts.get(event.step_key, 0.0)))
-    return out
-
-
 def _preflight(settings: Settings, command: str, allow_empty: bool) -> bool:
     """Print what preflight found; False (after one line per problem) when a run must
     not start."""
@@ -137,7 +116,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     _say(f"Running the pipeline on {settings.landing_dir} …")
     try:
-        return _run_and_report(settings, started)
+        return _run_and_report(settings, started, args.verbose)
     except WarehouseBusy as busy:
         print(
             f"trustcap run: the warehouse is held by {busy}: wait for it to finish, or stop "
@@ -152,19 +131,25 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 130
 
 
-def _run_and_report(settings: Settings, started: float) -> int:
+def _run_and_report(settings: Settings, started: float, verbose: bool = False) -> int:
+    from trustcap.progress import failure_reason, run_log_path
     from trustcap.summary import build_summary
 
-    result = run_pipeline(settings)
+    log_path = run_log_path(settings.run_logs_dir)
+    result = run_pipeline(settings, log_path=log_path, verbose=verbose)
     elapsed = time.perf_counter() - started
     if not result.success and _interrupted(result):
         raise KeyboardInterrupt
     if not result.success:
         _stop_children()
-        failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        failed = [
+            f"{e.step_key} ({reason})" if (reason := failure_reason(e)) else e.step_key
+            for e in result.all_events
+            if e.is_step_failure
+        ]
         _say(
             f"\nRun FAILED after {elapsed:.0f}s in step(s): {', '.join(failed) or 'unknown'}. "
-            "The published marts were left as they were."
+            f"The published marts were left as they were. Full log: {log_path}"
         )
         from core.quality.store import blocking_failures, read_results
 
@@ -173,13 +158,7 @@ def _run_and_report(settings: Settings, started: float) -> int:
             _say(f"  blocking check failed: {r['asset']} {r['check_name']}: {r['observed_value']}")
         _say(build_summary(settings))
         return 1
-    _say(f"\nRun succeeded in {elapsed:.0f}s (run id {result.run_id}).")
-    timings = step_timings(result.run_id)
-    from orchestration.defs.ingestion.assets import INGESTION_STEP
-
-    ingest = sum(t for k, t in timings if k == INGESTION_STEP)
-    others = ", ".join(f"{k} {t:.1f}s" for k, t in timings if k != INGESTION_STEP)
-    _say(f"Steps: ingestion {ingest:.1f}s (12 entities), {others}")
+    _say(f"\nRun succeeded in {elapsed:.0f}s (run id {result.run_id}). Full log: {log_path}")
     _say(build_summary(settings))
     return 0
 
@@ -287,6 +266,30 @@ def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quality(settings: Settings, args: argparse.Namespace) -> int:
+    from core.quality.report import text_lines
+    from core.quality.store import REPORT_NAME, latest_results, read_results
+
+    results = (
+        read_results(settings.quality_dir, args.run)
+        if args.run
+        else latest_results(settings.quality_dir)
+    )
+    if results.height == 0:
+        print(
+            f"trustcap quality: no quality results {f'for run {args.run} ' if args.run else ''}"
+            f"in {settings.quality_dir} (they are written by `trustcap run`)",
+            file=sys.stderr,
+        )
+        return 2
+    checked = results["checked_at"].max()
+    _say(f"Quality of run {results['run_id'][0]}, checked at {checked:%Y-%m-%d %H:%M} UTC")
+    for line in text_lines(results, all_assets=args.all):
+        _say(line)
+    _say(f"report: {settings.quality_dir / REPORT_NAME}")
+    return 0
+
+
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from ingestion.adapters import import_export
 
@@ -373,6 +376,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     run = sub.add_parser("run", help="run the whole pipeline in-process, then print the summary")
     run.add_argument("--allow-empty", **allow_empty)
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print Dagster's and dbt's logs as they come (they always go to the run's log file)",
+    )
     run.set_defaults(func=cmd_run)
     check = sub.add_parser(
         "preflight",
@@ -444,6 +452,13 @@ def main(argv: list[str] | None = None) -> int:
         help="run the pipeline on worlds of the family and judge each analytic against "
         "their planted truth (trustcap validate --help)",
     )
+    quality = sub.add_parser(
+        "quality",
+        help="the quality checks of the last run: per asset, failures first, then each failure",
+    )
+    quality.add_argument("--all", action="store_true", help="list every asset, not only failing")
+    quality.add_argument("--run", metavar="RUN_ID", help="another run than the last")
+    quality.set_defaults(func=cmd_quality)
     sub.add_parser("settings", help="show the settings in force").set_defaults(func=cmd_settings)
     sub.add_parser("summary", help="print the summary of the last publication").set_defaults(
         func=cmd_summary

@@ -83,9 +83,18 @@ def ensure_manifest(settings: Settings) -> None:
         raise SystemExit(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")
 
 
-def run_pipeline(settings: Settings, command: str = "trustcap run"):
+def run_pipeline(
+    settings: Settings,
+    command: str = "trustcap run",
+    log_path: Path | None = None,
+    verbose: bool = False,
+):
     """Run the whole job in this process; returns Dagster's result. Raises
-    WarehouseBusy when another run holds the warehouse."""
+    WarehouseBusy when another run holds the warehouse.
+
+    With `log_path`, the run's whole output (Dagster's and dbt's logs) goes to that
+    file and the terminal shows one progress line per step (`verbose`: the logs too);
+    without it, the logs go to the terminal as they come."""
     ensure_dagster_home(settings)
     ensure_manifest(settings)
     settings.export_env()
@@ -107,11 +116,32 @@ def run_pipeline(settings: Settings, command: str = "trustcap run"):
             raise WarehouseBusy(run.describe(), run.pid)
         run_id = str(uuid.uuid4())  # Dagster's run ids are UUID4s; known before the run starts
         with hold_warehouse(settings.warehouse_dir, run_id, command):
-            _say(f"Run {run_id} started (pid {os.getpid()}).")
-            return job.execute_in_process(
-                instance=instance,
-                run_id=run_id,
-                tags=in_process_run_tags(),
-                raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            )
+            started = f"Run {run_id} started (pid {os.getpid()})."
+            _say(started)
+            console_logger = {"console": {"config": {"log_level": "INFO"}}}
+            execute = {
+                "instance": instance,
+                "run_id": run_id,
+                "tags": in_process_run_tags(),
+                "raise_on_error": False,
+            }
+            if log_path is None:
+                return job.execute_in_process(run_config={"loggers": console_logger}, **execute)
+            from dagster import colored_console_logger
+
+            from trustcap.progress import capture_output, progress_logger_def, started_progress
+
+            with capture_output(log_path, verbose) as console:
+                print(f"{command}: {started}", flush=True)  # the log's first line
+                progress = started_progress(console, verbose)
+                loggers = {
+                    "console": colored_console_logger,
+                    "progress": progress_logger_def(progress),
+                }
+                progress.start_ticking()
+                try:
+                    return job.with_logger_defs(loggers).execute_in_process(
+                        run_config={"loggers": console_logger | {"progress": {}}}, **execute
+                    )
+                finally:
+                    progress.stop()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from core.quality.report import per_asset
 from shared.files import write_atomic
 
 RESULT_SCHEMA = {
@@ -96,8 +97,24 @@ def quarantine_rows(counts: dict[str, dict[str, int]], checked_at: datetime) -> 
     return rows
 
 
+def _asset_rows(results: pl.DataFrame) -> str:
+    return "\n".join(
+        "<tr class='{cls}'><td>{asset}</td><td>{checks}</td><td>{failed}</td>"
+        "<td>{warnings}</td><td>{worst}</td></tr>".format(
+            cls="fail" if r["failed"] else ("warn" if r["warnings"] else "ok"),
+            asset=html.escape(r["asset"]),
+            checks=r["checks"],
+            failed=r["failed"],
+            warnings=r["warnings"],
+            worst=html.escape(r["worst_failure"] or ""),
+        )
+        for r in per_asset(results).iter_rows(named=True)
+    )
+
+
 def write_report(quality_dir: Path, results: pl.DataFrame, run_id: str) -> Path:
-    """A static HTML page of one run's results, failures first."""
+    """A static HTML page of one run's results: one line per asset, failures first,
+    then every check, failures first."""
     ordered = results.sort(
         pl.col("passed"), pl.col("severity"), pl.col("asset"), pl.col("check_name")
     )
@@ -129,6 +146,11 @@ tr.fail {{ background: #f8d0d0; }} tr.warn {{ background: #fbeec0; }}
 <p>Checked at {checked_at} UTC: {results.height} checks, {failed_blocking} blocking failures,
 {warnings} warnings. Blocking failures stop publication: the previous published files stay
 as they were.</p>
+<h2>Per asset</h2>
+<table><tr><th>asset</th><th>checks</th><th>failed</th><th>warnings</th><th>worst failure</th></tr>
+{_asset_rows(results)}
+</table>
+<h2>Every check</h2>
 <table><tr><th>result</th><th>severity</th><th>asset</th><th>check</th><th>source</th>
 <th>observed</th><th>expectation</th></tr>
 {rows}

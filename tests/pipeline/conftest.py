@@ -1,6 +1,9 @@
+import contextlib
 import hashlib
+import io
 import json
 import shutil
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,7 @@ class PipelineWorld:
     settings: Settings
     truth: dict
     world: object
+    run_output: str = ""  # what `trustcap run` printed, when the fixture ran it so
 
     def env(self):
         return environment(
@@ -35,6 +39,21 @@ class PipelineWorld:
     def run(self):
         with self.env():
             return run_pipeline(Settings.from_env())
+
+    def cli(self, *argv: str) -> tuple[int, str]:
+        """`trustcap <argv>` in this process, as a user runs it: its exit code and
+        everything it printed (stdout and stderr)."""
+        from trustcap.cli import main
+
+        out = io.StringIO()
+        handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            with self.env(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                code = main(list(argv))
+        finally:
+            for sig, handler in handlers.items():  # `trustcap run` sets its own
+                signal.signal(sig, handler)
+        return code, out.getvalue()
 
     def published(self):
         return duckdb.connect(str(self.settings.published_path), read_only=True)
@@ -80,9 +99,11 @@ def make_world(root: Path, seed: int = 7, scale: float = 0.2, **config) -> Pipel
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory) -> PipelineWorld:
+    """The demo world at scale 0.2, run once by `trustcap run` (its output in
+    `run_output`)."""
     pw = make_world(tmp_path_factory.mktemp("pipeline"))
-    result = pw.run()
-    assert result.success
+    code, pw.run_output = pw.cli("run")
+    assert code == 0, pw.run_output[-4000:]
     return pw
 
 

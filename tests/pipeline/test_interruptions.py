@@ -63,10 +63,15 @@ def _start(pw: PipelineWorld, log: Path) -> subprocess.Popen:
     )
 
 
-def _wait_for(log: Path, pattern: str, proc: subprocess.Popen, timeout: float = 300) -> str:
+def _wait_for(
+    pw: PipelineWorld, log: Path, pattern: str, proc: subprocess.Popen, timeout: float = 300
+) -> str:
+    """What the run printed and its log file hold, once `pattern` is in them."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        text = log.read_text()
+        text = log.read_text() + "".join(
+            p.read_text() for p in sorted(pw.settings.run_logs_dir.glob("*.log"))
+        )
         if re.search(pattern, text):
             return text
         assert proc.poll() is None, text[-3000:]
@@ -117,7 +122,7 @@ def test_sigterm_stops_a_run_without_touching_the_publication(tmp_path):
     log = tmp_path / "run.log"
     proc = _start(pw, log)
     try:
-        text = _wait_for(log, r"trustcap_dbt_models - .*Running dbt command|dbt build", proc)
+        text = _wait_for(pw, log, r"trustcap_dbt_models - .*Running dbt command|dbt build", proc)
         run_id = _run_id(text)
         time.sleep(2)  # dbt is at work
 
@@ -162,7 +167,7 @@ def test_after_sigkill_the_sensor_and_the_schedule_go_on(tmp_path):
     log = tmp_path / "run.log"
     proc = _start(pw, log)
     try:
-        text = _wait_for(log, r"trustcap_dbt_models - .*Running dbt command|dbt build", proc)
+        text = _wait_for(pw, log, r"trustcap_dbt_models - .*Running dbt command|dbt build", proc)
         run_id = _run_id(text)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the run and everything it started

@@ -1,7 +1,10 @@
 """The whole job, in-process, on a generated world with a known truth."""
 
+import contextlib
+import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,9 +15,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from dagster import AssetKey, DagsterEventType, DagsterInstance
 
 from core.publish import published_tables
+from core.settings import Settings
 from tests.pipeline.conftest import copy_world, make_world
+from trustcap.cli import _run_and_report
 
 pytestmark = pytest.mark.xdist_group("pipeline")
 
@@ -27,6 +33,111 @@ def test_the_run_publishes_every_mart_as_duckdb_and_parquet(ran):
     con.close()
     parquet = ran.settings.published_parquet_dir
     assert pl.read_parquet(parquet / "community_health_monthly.parquet").height > 0
+
+
+SUMMARY_TITLE = "Trust Capital — run summary"
+RUN_STEPS = (
+    "ingest_landing_files",
+    "trustcap_dbt_models",
+    "roi_estimates",
+    "text_scores",
+    "trustcap_dbt_after_analytics",
+    "great_expectations_quality_gate",
+    "published__trustcap",
+)
+
+
+def _log_file(output: str) -> Path:
+    return Path(re.search(r"Full log: (\S+\.log)", output).group(1))
+
+
+def test_trustcap_run_shows_one_line_per_step_and_keeps_the_logs_in_a_file(ran):
+    out = ran.run_output
+    before_summary = out[: out.index(SUMMARY_TITLE)].splitlines()
+    assert len(before_summary) <= 40, "\n".join(before_summary)
+    for step in RUN_STEPS:
+        [line] = [x for x in before_summary if re.match(rf"\s+done\s+{step}\s", x)]
+        assert re.search(r"\d+\.\ds", line), line  # its elapsed time
+    # rows where known: the ingestion step's are the rows it loaded into raw
+    ingestion = next(x for x in before_summary if "ingest_landing_files" in x)
+    shown = int(re.search(r"([\d,]+) rows", ingestion).group(1).replace(",", ""))
+    con = ran.warehouse()
+    raw = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw'"
+    ).fetchall()
+    loaded = sum(con.execute(f"select count(*) from raw.{t}").fetchone()[0] for (t,) in raw)
+    con.close()
+    assert shown == loaded
+    assert "Running dbt command" not in out and "OK created" not in out  # no log noise
+    log = _log_file(out)
+    assert log.parent == ran.settings.run_logs_dir and log.is_file()
+    text = log.read_text()
+    assert "OK created sql table model marts.community_roi_summary" in text  # dbt's output
+    assert "Running dbt command" in text and "great_expectations_quality_gate" in text
+    assert len(text.splitlines()) > 4 * len(before_summary)
+
+
+def test_the_dagster_ui_shows_row_counts_column_types_and_headline_figures(ran):
+    with ran.env(), DagsterInstance.get() as instance:
+
+        def latest(*key: str) -> dict:
+            event = instance.get_latest_materialization_event(AssetKey(list(key)))
+            return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+        roi = latest("marts", "community_roi_summary")
+        trust = latest("marts", "trust_capital_daily")
+        voice = latest("marts", "voice_of_market")
+        responsiveness = latest("marts", "responsiveness_daily")
+        estimator = latest("analytics", "roi_incremental_summary")
+        staging = latest("staging", "stg_crm__contacts")
+    con = ran.warehouse()
+    try:
+
+        def one(sql: str):
+            return con.execute(sql).fetchone()
+
+        for mart, meta in (("community_roi_summary", roi), ("voice_of_market", voice)):
+            assert meta["dagster/row_count"] == one(f"select count(*) from marts.{mart}")[0]
+            typed = con.execute(
+                "select column_name, data_type from information_schema.columns where "
+                f"table_schema = 'marts' and table_name = '{mart}' order by ordinal_position"
+            ).fetchall()
+            assert [(c.name, c.type) for c in meta["dagster/column_schema"].columns] == typed
+        assert "dagster/row_count" not in staging  # a view: not counted (it would run it)
+        assert staging["dagster/column_schema"].columns
+        causal = one(
+            "select roi, roi_low, roi_high from marts.community_roi_summary where platform = 'all'"
+        )
+        assert (roi["causal_roi"], roi["causal_roi_low"], roi["causal_roi_high"]) == (
+            pytest.approx(causal[0]),
+            pytest.approx(causal[1]),
+            pytest.approx(causal[2]),
+        )
+        assert "| all |" in roi["summary"]
+        assert trust["trust_capital_latest"] == pytest.approx(
+            one("select trust_capital from marts.trust_capital_daily order by date desc limit 1")[0]
+        )
+        assert voice["negative_share_latest_week"] == pytest.approx(
+            one(
+                "select negative_share from marts.voice_of_market where topic = 'all' "
+                "order by week desc limit 1"
+            )[0]
+        )
+        assert responsiveness["answered_share"] == pytest.approx(
+            one(
+                "select sum(answered) / sum(inbound) from marts.responsiveness_daily "
+                "where platform = 'all'"
+            )[0]
+        )
+    finally:
+        con.close()
+    fit = pl.read_parquet(ran.settings.analytics_dir / "roi_incremental_summary.parquet")
+    fit_all = fit.filter(pl.col("platform") == "all").row(0, named=True)
+    assert estimator["incremental_revenue_all"] == pytest.approx(fit_all["incremental_revenue"])
+    assert estimator["incremental_revenue_all_low"] == pytest.approx(
+        fit_all["incremental_revenue_low"]
+    )
+    assert estimator["summary"].splitlines()[2].startswith("| all | ")
 
 
 def test_responsiveness_recovers_the_planted_median_response_time(ran):
@@ -148,7 +259,13 @@ def test_the_same_file_dropped_again_under_another_name_is_not_double_counted(ra
     copy = orders.with_name("orders_redelivered" + "".join(orders.suffixes))
     shutil.copy(orders, copy)
     try:
-        assert ran.run().success
+        # with --verbose, as a user who wants the logs on the terminal runs it
+        code, out = ran.cli("run", "--verbose")
+        assert code == 0, out[-4000:]
+        before_summary = out[: out.index(SUMMARY_TITLE)]
+        assert "Running dbt command" in before_summary and "OK created" in before_summary
+        assert len(before_summary.splitlines()) > 10 * 40
+        assert "Running dbt command" in _log_file(out).read_text()  # and in the file too
         assert ran.marts_digest() == before
         con = ran.warehouse()
         n = con.execute("select count(*) from staging.stg_sales__orders").fetchone()[0]
@@ -189,13 +306,26 @@ def test_a_failed_run_leaves_the_publication_untouched_and_names_the_failure(ran
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        result = ran.run()
+        # `trustcap run` as it reports a run that failed (its preflight, which would
+        # name the lock's holder first, is left out: the lock stands for any failure)
+        out = io.StringIO()
+        with ran.env(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = _run_and_report(Settings.from_env(), time.perf_counter())
+        out = out.getvalue()
     finally:
         holder.kill()
         holder.wait()
-    assert not result.success
-    failed = [e.step_key for e in result.all_events if e.is_step_failure]
-    assert failed == ["trustcap_dbt_models"]
+    assert code == 1, out[-4000:]
+    run_id = re.search(r"Run (\S+) started", out).group(1)
+    with ran.env(), DagsterInstance.get() as instance:
+        failures = instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
+    assert [f.step_key for f in failures] == ["trustcap_dbt_models"]
+    # the user is told in one line which step failed and where the whole log is
+    [line] = [x for x in out.splitlines() if x.startswith("Run FAILED")]
+    assert "in step(s): trustcap_dbt_models (IO Error: Could not set lock on file" in line
+    assert "Traceback" not in out
+    log = _log_file(line)
+    assert log.is_file() and "Traceback" in log.read_text()  # the details are kept there
     assert digest() == before
 
 

@@ -194,6 +194,39 @@ def test_a_corrupted_mart_fails_its_blocking_checks_and_is_not_published(world):
         ("marts/responsiveness_daily", "answered__inbound__not_above"),
         ("marts/community_roi_monthly", "roi_low__roi__not_above"),
     }
+    broken = {
+        "marts/community_roi_summary",
+        "marts/responsiveness_daily",
+        "marts/community_roi_monthly",
+    }
+
+    # people read it per asset, the failing ones first: in the Dagster UI (an
+    # observation of the publication the gate refused) ...
+    with world.env(), DagsterInstance.get() as instance:
+        [observed] = [
+            r.asset_observation
+            for r in instance.fetch_observations(PUBLICATION, limit=50).records
+            if r.run_id == result.run_id
+        ]
+    meta = {k: v.value for k, v in observed.metadata.items()}
+    assert meta["quality_blocking_failures"] == 3
+    assert meta["quality_checks"] == results.height
+    summary_rows = [x for x in meta["quality_summary"].splitlines() if x.startswith("| marts/")]
+    assert {x.split(" | ")[0][2:] for x in summary_rows[:3]} == broken
+    assert all(x.split(" | ")[2] == "1" for x in summary_rows[:3])  # one failed check each
+    # ... and from `trustcap quality --run <id>`
+    code, out = world.cli("quality", "--run", result.run_id)
+    assert code == 0, out
+    lines = out.splitlines()
+    assert "3 blocking failures" in lines[1]
+    assert {line.split()[0] for line in lines[4:7]} == broken  # after the header row
+    failures = lines[lines.index("Failed checks:") + 1 :]
+    assert failures[:3] == sorted(
+        f"  blocking: {a} {c}: {o}"
+        for a, c, o in zip(
+            failed["asset"], failed["check_name"], failed["observed_value"], strict=True
+        )
+    )
 
 
 def test_a_failed_dbt_test_refuses_publication(world):

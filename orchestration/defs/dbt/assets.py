@@ -11,6 +11,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from core.settings import MANIFEST_PATH
+from orchestration.defs.dbt.metadata import with_warehouse_metadata
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.resources import SettingsResource
 from shared.files import write_atomic
@@ -65,7 +66,10 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, settings: Settin
         ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(s.dbt_vars())],
         context=context,
     )
-    yield from invocation.stream()
+    # row counts, column types and the marts' headline figures for the Dagster UI
+    yield from with_warehouse_metadata(
+        invocation.stream(), invocation.manifest, s, context.log.warning
+    )
     _keep_parse_and_clean_up(Path(invocation.target_path))
 
 

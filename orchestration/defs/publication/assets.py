@@ -6,6 +6,7 @@ from dagster import (
     AssetsDefinition,
     Failure,
     MaterializeResult,
+    MetadataValue,
     asset,
 )
 
@@ -17,6 +18,7 @@ from core.quality.gate import (
     assert_publishable,
     pipeline_quality_select,
 )
+from core.quality.report import markdown as quality_markdown
 from core.warehouse import readable_warehouse
 from ingestion.load import loaded_row_counts
 from orchestration.defs.ingestion.assets import storage_paths
@@ -77,6 +79,7 @@ def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
                 "empty_marts": empty,
                 "quality_warnings": int((~quality["passed"]).sum()),
                 "quality_report": str(s.quality_dir / "report.html"),
+                "quality_summary": MetadataValue.md(quality_markdown(quality)),
                 "path": str(result.path),
                 "raw_ids_published": s.publish_raw_ids,
                 "parquet_dir": str(result.parquet_dir),

@@ -17,8 +17,10 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetKey,
+    AssetObservation,
     AssetsDefinition,
     DagsterEventType,
+    MetadataValue,
     multi_asset_check,
 )
 
@@ -26,6 +28,7 @@ from core.quality.suites import BLOCKING, Check, all_checks
 from orchestration.resources import SettingsResource
 
 QUALITY_GATE_OP = "great_expectations_quality_gate"
+PUBLICATION = AssetKey(["published", "trustcap"])
 
 
 def _dbt_test_results(context: AssetCheckExecutionContext) -> list[dict]:
@@ -101,6 +104,9 @@ def build_quality_checks(asset_keys: set[AssetKey]) -> list:
         to_run = [c for key in selected for c in suites[key]]
         results = evaluate(s, context.run.run_id, to_run, _dbt_test_results(context))
         context.log.info(f"quality report: {s.quality_dir / 'report.html'}")
+        # the run's whole gate, per asset with failures first, where the UI shows the
+        # publication it guards (also when it refuses it: then publication never runs)
+        context.op_execution_context.log_event(quality_observation(results))
         gx = results.filter(results["check_source"] == "great_expectations")
         outcome = {(r["asset"], r["check_name"]): r for r in gx.iter_rows(named=True)}
         for key in selected:
@@ -132,6 +138,24 @@ def build_quality_checks(asset_keys: set[AssetKey]) -> list:
             )
 
     return [quality_gate]
+
+
+def quality_observation(results) -> AssetObservation:
+    """The gate's results as an observation of the publication: counts Dagster plots
+    across runs, and the per-asset summary (core/quality/report.py)."""
+    from core.quality.report import markdown
+
+    failed = results.filter(~results["passed"])
+    blocking = int((failed["severity"] == BLOCKING).sum())
+    return AssetObservation(
+        asset_key=PUBLICATION,
+        metadata={
+            "quality_checks": results.height,
+            "quality_blocking_failures": blocking,
+            "quality_warnings": failed.height - blocking,
+            "quality_summary": MetadataValue.md(markdown(results)),
+        },
+    )
 
 
 def asset_keys_of(assets: list[AssetsDefinition]) -> set[AssetKey]:

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
 
 from analytics.roi import (
     closed_months,
@@ -117,6 +124,45 @@ def _incremental_revenue(summary: pl.DataFrame) -> dict[str, float]:
     }
 
 
+def _money(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def summary_markdown(summary: pl.DataFrame) -> str:
+    """The estimator's summary as a table for the Dagster UI, `all` first."""
+    lines = [
+        "| platform | engaged customers | controls | incremental revenue (90 % interval) "
+        "| incremental margin | pre-trend p | method |",
+        "|---|---:|---:|---|---:|---:|---|",
+    ]
+    ordered = summary.sort(pl.col("platform") != "all", "platform")
+    for r in ordered.iter_rows(named=True):
+        p = r["pretrend_p_value"]
+        lines.append(
+            f"| {r['platform']} | {r['covered_engaged_customers'] or 0:,} "
+            f"| {r['control_customers'] or 0:,} | {_money(r['incremental_revenue'])} "
+            f"({_money(r['incremental_revenue_low'])} to {_money(r['incremental_revenue_high'])}) "
+            f"| {_money(r['incremental_margin'])} | {'–' if p is None else f'{p:.2f}'} "
+            f"| {r['method'] or ''} |"
+        )
+    if summary.height == 0:
+        lines.append("| (no estimate) | | | | | | |")
+    return "\n".join(lines)
+
+
+def summary_figures(summary: pl.DataFrame) -> dict[str, float]:
+    """The `all` row's incremental revenue and interval, as numbers Dagster plots."""
+    rows = summary.filter(pl.col("platform") == "all").to_dicts()
+    if not rows:
+        return {}
+    row = rows[0]
+    return {
+        f"incremental_revenue_all{suffix}": float(row[f"incremental_revenue{suffix}"])
+        for suffix in ("", "_low", "_high")
+        if row[f"incremental_revenue{suffix}"] is not None
+    }
+
+
 def _materializations(frames: dict[str, pl.DataFrame], panel_rows: int, record: dict):
     fit = {"fit_reused": record["reused"], "fitted_at": record["fitted_at"]}
     for name, frame in frames.items():
@@ -125,7 +171,11 @@ def _materializations(frames: dict[str, pl.DataFrame], panel_rows: int, record: 
             metadata={"rows": frame.height, "panel_rows": panel_rows}
             | fit
             | (
-                {"incremental_revenue": _incremental_revenue(frame)}
+                {
+                    "incremental_revenue": _incremental_revenue(frame),
+                    "summary": MetadataValue.md(summary_markdown(frame)),
+                }
+                | {k: MetadataValue.float(v) for k, v in summary_figures(frame).items()}
                 if name == "roi_incremental_summary"
                 else {}
             ),
