@@ -35,7 +35,8 @@ def _execute_job(
     )
 
 
-def test_the_job_runs_under_the_multiprocess_executor(tmp_path):
+def _small_world(tmp_path: Path):
+    """A small world and the environment of a launched run over it."""
     pw = make_world(tmp_path, seed=5, scale=0.05)
     env = dict(os.environ)
     env.update(
@@ -45,6 +46,11 @@ def test_the_job_runs_under_the_multiprocess_executor(tmp_path):
     )
     (tmp_path / "dagster_home").mkdir()
     (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return pw, env
+
+
+def test_the_job_runs_under_the_multiprocess_executor(tmp_path):
+    pw, env = _small_world(tmp_path)
     multiprocess = tmp_path / "multiprocess.yaml"
     multiprocess.write_text("execution:\n  config:\n    multiprocess: {}\n")
     proc = _execute_job(env, timeout=600, config=multiprocess)
@@ -83,15 +89,7 @@ def test_a_launched_run_stops_at_the_preflight_before_its_first_step(tmp_path):
 def test_a_launched_run_executes_in_one_process_by_default(tmp_path):
     """The job's default run config runs every step in the run worker's process (a UI
     run cost 1.63x the CPU of `trustcap run` under the multiprocess executor)."""
-    pw = make_world(tmp_path, seed=5, scale=0.05)
-    env = dict(os.environ)
-    env.update(
-        TC_LANDING_DIR=str(pw.settings.landing_dir),
-        TC_WAREHOUSE_DIR=str(pw.settings.warehouse_dir),
-        DAGSTER_HOME=str(tmp_path / "dagster_home"),
-    )
-    (tmp_path / "dagster_home").mkdir()
-    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    pw, env = _small_world(tmp_path)
     proc = _execute_job(env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     log = proc.stdout + proc.stderr
