@@ -35,10 +35,12 @@ Who is estimated: engaged contacts with at least one completed order in the data
 customer who never bought tells a contact-fixed-effects design nothing (no level to
 compare with), so revenue a complaint cost a customer before their first order is
 not measured; community_roi_summary counts those contacts apart
-(engaged_customers_without_orders). A platform cohort with fewer than
-MIN_GROUP_CONTACTS // 2 buyers after engaging shares one effect with the platform's
-other thin cohorts (_merge_thin_cohorts): alone, a cohort whose customers all lapsed
-separates and was credited with no effect at all.
+(engaged_customers_without_orders). A platform cohort with a thin event-time bin
+(fewer than MIN_GROUP_CONTACTS contacts or MIN_GROUP_CONTACTS // 2 buyers) shares
+its effects, bin by bin, with the platform's other such cohorts (_merge_thin_cohorts),
+and a bin still thin joins the bin before it (_pool_thin_units): alone, a cohort whose
+customers all lapsed separates and was credited with no effect at all, and one effect
+for all post months under-states a loss that grows after engaging.
 
 Cohorts that engaged with fewer than `min_pre_months` months of history are not
 identified (methods note 4) and are left out; the window covered is reported. So
@@ -422,41 +424,88 @@ def _event_bin() -> pl.Expr:
     return expr
 
 
-def _pool_thin_units(panel: pl.DataFrame) -> pl.DataFrame:
-    """A unit whose event-time bins are not all well filled gets one effect for all its
-    post months, as before event bins: a bin of a few contacts, or of few buyers, has
-    an ill-determined effect (all-zero revenue separates, b -> -inf) that explodes
-    through the multiplicative back-transform (seen at 4,000 contacts: -5e8)."""
-    post = panel.filter(pl.col("is_post"))
-    bins = post.group_by("unit", "event_bin").agg(
-        pl.col("contact_id").n_unique().alias("contacts"),
-        pl.col("contact_id").filter(pl.col("revenue") > 0).n_unique().alias("buyers"),
+def _is_thin(contacts: pl.Expr, buyers: pl.Expr) -> pl.Expr:
+    """Too few contacts, or too few of them buying, to determine an effect: a handful
+    of contacts, or all-zero revenue (separation, b -> -inf), explodes through the
+    multiplicative back-transform (seen at 4,000 contacts: -5e8)."""
+    return (contacts < MIN_GROUP_CONTACTS) | (buyers < MIN_GROUP_CONTACTS // 2)
+
+
+def _bin_sizes(panel: pl.DataFrame) -> pl.DataFrame:
+    """unit, event_bin: contacts and buyers (contacts with revenue) in its post months."""
+    return (
+        panel.filter(pl.col("is_post"))
+        .group_by("unit", "event_bin")
+        .agg(
+            pl.col("contact_id").n_unique().alias("contacts"),
+            pl.col("contact_id").filter(pl.col("revenue") > 0).n_unique().alias("buyers"),
+        )
     )
-    thin = bins.filter(
-        (pl.col("contacts") < MIN_GROUP_CONTACTS) | (pl.col("buyers") < MIN_GROUP_CONTACTS // 2)
-    )["unit"].unique()
-    return panel.with_columns(
-        pl.when(pl.col("unit").is_in(thin.implode()))
-        .then(pl.lit("pooled"))
-        .otherwise(pl.col("event_bin"))
-        .alias("event_bin")
+
+
+def _pool_thin_units(panel: pl.DataFrame) -> pl.DataFrame:
+    """A thin event-time bin joins the bin before it (13+ into 7-12, 7-12 into 4-6,
+    ...) until the joined bin is well filled; a unit left with one thin bin gets one
+    effect for all its post months ("pooled"). Joining neighbours keeps the effect's
+    course over time where the data allow it: one multiplier for all post months
+    under-states a loss that grows after engaging (a customer lapses months after an
+    unanswered complaint), and at small scale most units had a thin bin (issue 18)."""
+    post = panel.filter(pl.col("is_post")).select("unit", "event_bin", "contact_id", "revenue")
+    sizes = _bin_sizes(post.with_columns(is_post=pl.lit(True)))
+    thin_units = sizes.filter(_is_thin(pl.col("contacts"), pl.col("buyers")))["unit"].unique()
+    if thin_units.len() == 0:
+        return panel
+    # per contact and bin of a thin unit: did it buy? (small: the thin units' post contacts)
+    members = (
+        post.filter(pl.col("unit").is_in(thin_units.implode()))
+        .group_by("unit", "event_bin", "contact_id")
+        .agg((pl.col("revenue") > 0).any().alias("bought"))
+    )
+    relabel = []
+    for (unit,), frame in members.group_by("unit"):
+        bins = sorted(frame["event_bin"].unique().to_list())
+        # from the last bin back: a thin (joined) bin joins the one before it
+        groups = [[b] for b in bins]
+        i = len(groups) - 1
+        while i > 0:
+            chosen = frame.filter(pl.col("event_bin").is_in(groups[i]))
+            contacts = chosen["contact_id"].n_unique()
+            buyers = chosen.filter(pl.col("bought"))["contact_id"].n_unique()
+            if contacts < MIN_GROUP_CONTACTS or buyers < MIN_GROUP_CONTACTS // 2:
+                groups[i - 1] += groups.pop(i)
+            i -= 1
+        first = frame.filter(pl.col("event_bin").is_in(groups[0]))
+        first_thin = first["contact_id"].n_unique() < MIN_GROUP_CONTACTS or (
+            first.filter(pl.col("bought"))["contact_id"].n_unique() < MIN_GROUP_CONTACTS // 2
+        )
+        if first_thin and len(groups) > 1:
+            groups[0] += groups.pop(1)
+            first_thin = False  # joined with a bin that was well filled on its own
+        for group in groups:
+            label = "pooled" if len(groups) == 1 else group[0]
+            relabel += [{"unit": unit, "event_bin": b, "joined_bin": label} for b in group]
+    mapping = pl.DataFrame(
+        relabel, schema={"unit": pl.String, "event_bin": pl.String, "joined_bin": pl.String}
+    )
+    return (
+        panel.join(mapping, on=["unit", "event_bin"], how="left")
+        .with_columns(pl.coalesce("joined_bin", "event_bin").alias("event_bin"))
+        .drop("joined_bin")
     )
 
 
 def _merge_thin_cohorts(panel: pl.DataFrame) -> pl.DataFrame:
-    """A platform cohort with fewer than MIN_GROUP_CONTACTS // 2 buyers in all its post
-    months joins its platform's other thin cohorts in one unit ("<platform>|thin").
-    Alone, such a cohort's effect is ill-determined: with no buyer at all after engaging
-    (all its customers lapsed) the fit separates (b -> -inf, observed Y1 = 0), and
-    Y1 (1 - exp(-b)) credited it with 0 where its customers' lost revenue is the effect
-    (seen on development worlds: cohorts of 3 and 8 contacts, b = -12 and -13)."""
+    """A platform cohort with a thin event-time bin (too few contacts or buyers, see
+    _is_thin) joins its platform's other such cohorts in one unit ("<platform>|thin"),
+    which keeps event-time bins. Alone, such a cohort's effect is ill-determined: with
+    no buyer at all after engaging (all its customers lapsed) the fit separates
+    (b -> -inf, observed Y1 = 0), and Y1 (1 - exp(-b)) credited it with 0 where its
+    customers' lost revenue is the effect (seen on development worlds: cohorts of 3 and
+    8 contacts, b = -12 and -13); pooled over its post months, it under-stated losses
+    that grow after engaging (issue 18). Campaign units are left as they are."""
     cohort_unit = pl.col("unit").str.contains(r"^[^|]+\|\d+$")
-    buyers = (
-        panel.filter(pl.col("is_post") & cohort_unit)
-        .group_by("unit")
-        .agg(pl.col("contact_id").filter(pl.col("revenue") > 0).n_unique().alias("buyers"))
-    )
-    thin = buyers.filter(pl.col("buyers") < MIN_GROUP_CONTACTS // 2)["unit"]
+    sizes = _bin_sizes(panel.filter(cohort_unit))
+    thin = sizes.filter(_is_thin(pl.col("contacts"), pl.col("buyers")))["unit"].unique()
     return panel.with_columns(
         pl.when(pl.col("unit").is_in(thin.implode()))
         .then(pl.concat_str([pl.col("platform"), pl.lit("thin")], separator="|"))

@@ -373,41 +373,74 @@ def test_the_orders_unanswered_complaints_cost_are_measured_in_full():
     assert 0.85 <= moved / planted <= 1.15, (moved, planted)
 
 
-def test_thin_event_time_bins_pool_their_unit():
-    """A unit with a bin of a few contacts (or few buyers) gets one effect for all its
-    post months; a well-filled unit keeps its event-time bins (issue 18: a bin of a
-    handful of contacts exploded to -5e8 through the back-transform)."""
+def _post_rows(sizes: dict[tuple[str, str], tuple[int, int]]) -> pl.DataFrame:
+    """Post contact-months: {(unit, event_bin): (contacts, of whom buyers)}."""
+    rows = []
+    for (unit, event_bin), (n, buyers) in sizes.items():
+        for i in range(n):
+            rows.append(
+                {
+                    "unit": unit,
+                    "event_bin": event_bin,
+                    "is_post": True,
+                    "contact_id": f"{unit}{event_bin}{i}",
+                    "revenue": 10.0 if i < buyers else 0.0,
+                }
+            )
+    return pl.DataFrame(rows)
+
+
+def _bins_by_unit(panel: pl.DataFrame) -> dict[str, list[str]]:
+    bins = panel.group_by("unit").agg(pl.col("event_bin").unique().sort())
+    return {r["unit"]: r["event_bin"] for r in bins.iter_rows(named=True)}
+
+
+def test_a_thin_event_time_bin_joins_the_bin_before_it():
+    """A thin bin (few contacts or few buyers) joins the bin before it until the joined
+    bin is well filled; the unit keeps the rest of its course over time. Issue 18: a
+    bin of a handful of contacts exploded to -5e8 through the back-transform, and
+    pooling every post month of a unit with one thin bin (most units at small scale)
+    under-stated losses that grow after engaging."""
     from analytics.roi import _pool_thin_units
 
-    rows = []
-    for unit, sizes in (("full", {"m01": 30, "m04": 30}), ("thin", {"m01": 30, "m04": 3})):
-        for event_bin, n in sizes.items():
-            for i in range(n):
-                rows.append(
-                    {
-                        "unit": unit,
-                        "event_bin": event_bin,
-                        "is_post": True,
-                        "contact_id": f"{unit}{event_bin}{i}",
-                        "revenue": 10.0,
-                    }
-                )
-    pooled = _pool_thin_units(pl.DataFrame(rows))
-    bins = pooled.group_by("unit").agg(pl.col("event_bin").unique().sort())
-    by_unit = {r["unit"]: r["event_bin"] for r in bins.iter_rows(named=True)}
-    assert by_unit == {"full": ["m01", "m04"], "thin": ["pooled"]}
-    # few buyers pool too, however many contacts
-    no_buyers = pl.DataFrame(rows).with_columns(
-        pl.when(pl.col("unit") == "full").then(0.0).otherwise(pl.col("revenue")).alias("revenue")
+    panel = _post_rows(
+        {
+            ("full", "m01"): (30, 30),
+            ("full", "m04"): (30, 30),
+            ("tail", "m01"): (30, 30),
+            ("tail", "m04"): (30, 30),
+            ("tail", "m07"): (8, 8),  # 8 + 8 contacts: still thin, joins m04
+            ("tail", "m13"): (8, 8),
+            ("few_buyers", "m01"): (30, 30),
+            ("few_buyers", "m04"): (30, 2),  # enough contacts, too few buyers
+            ("one_thin", "m01"): (5, 5),
+        }
     )
-    assert set(_pool_thin_units(no_buyers)["event_bin"].unique()) == {"pooled"}
+    joined = _pool_thin_units(panel)
+    assert _bins_by_unit(joined) == {
+        "full": ["m01", "m04"],
+        "tail": ["m01", "m04"],
+        "few_buyers": ["pooled"],
+        "one_thin": ["pooled"],
+    }
+    assert joined.height == panel.height
+    # the joined bins are the later ones: m07 and m13 contacts now sit in m04
+    tail = joined.filter(pl.col("unit") == "tail").group_by("event_bin").len()
+    assert dict(tail.iter_rows()) == {"m01": 30, "m04": 46}
+
+
+def test_a_thin_first_bin_joins_the_bin_after_it():
+    from analytics.roi import _pool_thin_units
+
+    panel = _post_rows({("u", "m01"): (4, 4), ("u", "m04"): (30, 30), ("u", "m07"): (30, 30)})
+    assert _bins_by_unit(_pool_thin_units(panel)) == {"u": ["m01", "m07"]}
 
 
 def test_cohorts_with_few_buyers_merge_into_their_platforms_thin_unit():
-    """A platform cohort with fewer than 10 buyers after engaging joins its platform's
-    other thin cohorts; a well-filled cohort and a campaign unit keep their own effect
-    (issue 18: a cohort whose customers all lapsed separated, b = -13, and was credited
-    with 0 instead of their lost revenue)."""
+    """A platform cohort with a thin event-time bin (fewer than 20 contacts or 10
+    buyers) joins its platform's other thin cohorts; a well-filled cohort and a campaign
+    unit keep their own effect (issue 18: a cohort whose customers all lapsed separated,
+    b = -13, and was credited with 0 instead of their lost revenue)."""
     from analytics.roi import _merge_thin_cohorts
 
     rows = []
@@ -423,14 +456,28 @@ def test_cohorts_with_few_buyers_merge_into_their_platforms_thin_unit():
                 {
                     "unit": unit,
                     "platform": platform,
+                    "event_bin": "m01",
                     "is_post": True,
                     "contact_id": f"{unit}-{i}",
                     "revenue": 10.0 if i < buyers else 0.0,
                 }
             )
+    # twitter|1: well filled at first, a later bin of 5 contacts
+    for i in range(25):
+        rows.append(
+            {
+                "unit": "twitter|1",
+                "platform": "twitter",
+                "event_bin": "m01" if i < 20 else "m04",
+                "is_post": True,
+                "contact_id": f"twitter|1-{i}",
+                "revenue": 10.0,
+            }
+        )
     merged = _merge_thin_cohorts(pl.DataFrame(rows))
     units = dict(merged.group_by("contact_id").agg(pl.col("unit").first()).iter_rows())
     assert units["twitter|0-1"] == "twitter|0"
+    assert units["twitter|1-1"] == "twitter|thin"
     assert units["twitter|5-1"] == units["twitter|6-1"] == "twitter|thin"
     assert units["instagram|2-1"] == "instagram|thin"
     assert units["spring_launch-1"] == "spring_launch"
