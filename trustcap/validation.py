@@ -280,6 +280,13 @@ def criteria(records: list[dict]) -> dict[str, dict]:
         [c["low"] <= 0 <= c["high"] for c in zero],
         ">= 85 %",
     )
+    # no uplift is not no effect: unanswered complaints on that platform still cost
+    # revenue, so its truth is often below 0 and the criterion above can disagree with it
+    rate(
+        "roi: zero-uplift platform's interval covers its truth",
+        [c["low"] <= c["truth"] <= c["high"] for c in zero],
+        "80-97 % (as coverage)",
+    )
     adv = [r["advocates"] for r in records if r.get("advocates") and r["advocates"]["planted"]]
     rate(
         "advocates: precision and recall >= 0.6",
