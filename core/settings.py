@@ -174,10 +174,29 @@ def written(value: object) -> str:
     return str(value)
 
 
+# the default of a setting dbt reads lives in dbt_project.yml's vars, its one home:
+# dbt run by hand and sqlfluff's templater need it there
+IN_DBT_PROJECT = "<dbt_project.yml>"
+
+
+def dbt_project_vars() -> dict[str, Any]:
+    """dbt_project.yml's vars (read when asked, never at import)."""
+    import yaml
+
+    path = DBT_PROJECT_DIR / "dbt_project.yml"
+    try:
+        project = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SettingsError(f"cannot read the settings' defaults in {path}: {exc}") from None
+    return dict((project or {}).get("vars") or {})
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str  # the environment variable
-    default: str  # as written; <TC_WAREHOUSE_DIR> stands for that setting's folder
+    # as written; <TC_WAREHOUSE_DIR> stands for that setting's folder; IN_DBT_PROJECT
+    # for dbt_project.yml's var of the same name
+    default: str
     doc: str
     read: Reader
     # dbt reads it as var('<field>'); settings only Python reads are not passed
@@ -187,6 +206,17 @@ class Setting:
     def field(self) -> str:
         """The Settings attribute: the variable's name without TC_, in lower case."""
         return self.env.removeprefix("TC_").lower()
+
+    def written_default(self, project_vars: Mapping[str, Any] | None = None) -> str:
+        """The default as written in the environment (dbt_project.yml's var resolved)."""
+        if self.default != IN_DBT_PROJECT:
+            return self.default
+        project_vars = dbt_project_vars() if project_vars is None else project_vars
+        if self.field not in project_vars:
+            raise SettingsError(
+                f"{self.env} has no default: add var {self.field!r} to dbt_project.yml"
+            )
+        return written(project_vars[self.field])
 
 
 # The one table of settings: `Settings.from_env`, the dbt vars, the environment of
@@ -208,28 +238,28 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "TC_REPORTING_CURRENCY",
-        "EUR",
+        IN_DBT_PROJECT,
         "ISO 4217 code all money is converted to.",
         _currency,
         dbt_var=True,
     ),
     Setting(
         "TC_DEFAULT_MARGIN_RATE",
-        "0.35",
+        IN_DBT_PROJECT,
         "Gross margin rate applied to order lines without unit_cost (0 <= rate < 1).",
         _number(0.0, 1.0, high_open=True),
         dbt_var=True,
     ),
     Setting(
         "TC_ANSWER_WINDOW_HOURS",
-        "72",
+        IN_DBT_PROJECT,
         "An inbound activity counts as answered if the brand replied within this many hours.",
         _number(0.01, 24.0 * 365),
         dbt_var=True,
     ),
     Setting(
         "TC_ENGAGEMENT_RULE",
-        "first_inbound",
+        IN_DBT_PROJECT,
         "Engagement start: first_inbound (first activity addressed to the brand) or "
         "first_answered (first one the brand answered within the window).",
         _one_of(ENGAGEMENT_RULES),
@@ -256,7 +286,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "TC_CRISIS_THRESHOLD",
-        "5",
+        IN_DBT_PROJECT,
         "A day is a crisis day when its negative mentions exceed the baseline (median of the "
         "previous 28 days) by this many robust standard deviations (1.4826 x MAD, at least "
         "the square root of the median, at least 1).",
@@ -265,14 +295,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "TC_CRISIS_MIN_EXCESS",
-        "10",
+        IN_DBT_PROJECT,
         "...and by at least this many mentions (small platforms' noise is not a crisis).",
         _whole(0),
         dbt_var=True,
     ),
     Setting(
         "TC_YOUNG_ACCOUNT_DAYS",
-        "30",
+        IN_DBT_PROJECT,
         "An author whose account was created less than this many days before posting is "
         "flagged as a young account.",
         _number(0.0, 100_000.0),
@@ -280,14 +310,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "TC_AMPLIFICATION_THRESHOLD",
-        "0.5",
+        IN_DBT_PROJECT,
         "A crisis whose amplification_score reaches this value is suspected_amplification.",
         _number(0.0, 1.0),
         dbt_var=True,
     ),
     Setting(
         "TC_TRUST_HALF_LIFE_DAYS",
-        "180",
+        IN_DBT_PROJECT,
         "Trust evidence loses half its weight in this many days (at least 14).",
         # under 14 days the stock's scaled running sums could overflow a double
         _number(14.0, 36_500.0),
@@ -295,7 +325,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "TC_TRUST_ASYMMETRY",
-        "2.0",
+        IN_DBT_PROJECT,
         "A betrayal weighs this many times its seed weight (trust_event_weights); at least 1.",
         _number(1.0, 100.0),
         dbt_var=True,
@@ -375,7 +405,7 @@ SETTINGS: tuple[Setting, ...] = (
     # ---- voice: languages and scored share (issue 19)
     Setting(
         "TC_VOICE_MIN_SCORED_SHARE",
-        "0.5",
+        IN_DBT_PROJECT,
         "A week x topic of voice_of_market whose mentions are scored (supplied or scored "
         "sentiment) in a smaller share than this is flagged (is_scored_share_low) and gets "
         "no negative share: a share from a sliver of the voice is not the voice. 0 to 1.",
@@ -437,12 +467,15 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         values: dict[str, object] = {}
+        project_vars: dict[str, Any] | None = None
         for s in SETTINGS:
             raw = env.get(s.env)
             if raw is not None and raw.strip() != "":
                 values[s.field] = s.read(raw.strip(), s.env)
                 continue
-            default = s.default
+            if s.default == IN_DBT_PROJECT and project_vars is None:
+                project_vars = dbt_project_vars()
+            default = s.written_default(project_vars)
             if default.startswith(_WAREHOUSE):  # a folder inside the warehouse folder
                 default = values["warehouse_dir"].as_posix() + default.removeprefix(_WAREHOUSE)
             elif s.read in (_folder, _warehouse_folder):  # the defaults live in the repository

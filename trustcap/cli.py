@@ -12,7 +12,14 @@ import sys
 import time
 from pathlib import Path
 
-from core.settings import DBT_PROJECT_DIR, SETTINGS, Settings, SettingsError, written
+from core.settings import (
+    DBT_PROJECT_DIR,
+    SETTINGS,
+    Settings,
+    SettingsError,
+    dbt_project_vars,
+    written,
+)
 from trustcap.run import ensure_dagster_home, ensure_manifest, run_pipeline
 
 
@@ -253,9 +260,11 @@ def cmd_dashboard(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
+    project_vars = dbt_project_vars()
     for s in SETTINGS:
         value = written(getattr(settings, s.field))
-        _say(f"{s.env:24} = {value}\n{'':24}   {s.doc} (default {s.default})")
+        default = s.written_default(project_vars)
+        _say(f"{s.env:24} = {value}\n{'':24}   {s.doc} (default {default})")
     return 0
 
 
