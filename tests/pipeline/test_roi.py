@@ -20,7 +20,7 @@ from datetime import date, datetime, time
 import polars as pl
 import pytest
 
-from analytics.roi import within_99
+from tests.intervals import within_99
 from tests.pipeline.conftest import make_world
 
 PLATFORMS = ("twitter", "instagram", "facebook", "all")

@@ -8,7 +8,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics.roi import METHOD, RoiInputs, estimate, within_99
+from analytics.roi import METHOD, RoiInputs, estimate
+from tests.intervals import within_99
 
 SEASON = np.array([0.85, 0.85, 0.95, 0.95, 0.95, 0.9, 0.8, 0.85, 1.0, 1.05, 1.3, 1.6])
 
