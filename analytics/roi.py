@@ -424,10 +424,11 @@ def _event_bin() -> pl.Expr:
     return expr
 
 
-def _is_thin(contacts: pl.Expr, buyers: pl.Expr) -> pl.Expr:
+def _is_thin(contacts, buyers):
     """Too few contacts, or too few of them buying, to determine an effect: a handful
     of contacts, or all-zero revenue (separation, b -> -inf), explodes through the
-    multiplicative back-transform (seen at 4,000 contacts: -5e8)."""
+    multiplicative back-transform (seen at 4,000 contacts: -5e8). Counts or
+    expressions of counts."""
     return (contacts < MIN_GROUP_CONTACTS) | (buyers < MIN_GROUP_CONTACTS // 2)
 
 
@@ -445,42 +446,38 @@ def _bin_sizes(panel: pl.DataFrame) -> pl.DataFrame:
 
 def _pool_thin_units(panel: pl.DataFrame) -> pl.DataFrame:
     """A thin event-time bin joins the bin before it (13+ into 7-12, 7-12 into 4-6,
-    ...) until the joined bin is well filled; a unit left with one thin bin gets one
-    effect for all its post months ("pooled"). Joining neighbours keeps the effect's
-    course over time where the data allow it: one multiplier for all post months
-    under-states a loss that grows after engaging (a customer lapses months after an
-    unanswered complaint), and at small scale most units had a thin bin (issue 18)."""
-    post = panel.filter(pl.col("is_post")).select("unit", "event_bin", "contact_id", "revenue")
-    sizes = _bin_sizes(post.with_columns(is_post=pl.lit(True)))
+    ...) until the joined bin is well filled, and a thin first bin joins the next; a
+    unit left with one bin gets one effect for all its post months ("pooled").
+    Joining neighbours keeps the effect's course over time where the data allow it:
+    one multiplier for all post months under-states a loss that grows after engaging
+    (a customer lapses months after an unanswered complaint), and at small scale most
+    units had a thin bin (issue 18)."""
+    sizes = _bin_sizes(panel)
     thin_units = sizes.filter(_is_thin(pl.col("contacts"), pl.col("buyers")))["unit"].unique()
     if thin_units.len() == 0:
         return panel
     # per contact and bin of a thin unit: did it buy? (small: the thin units' post contacts)
     members = (
-        post.filter(pl.col("unit").is_in(thin_units.implode()))
+        panel.filter(pl.col("is_post") & pl.col("unit").is_in(thin_units.implode()))
         .group_by("unit", "event_bin", "contact_id")
         .agg((pl.col("revenue") > 0).any().alias("bought"))
     )
     relabel = []
     for (unit,), frame in members.group_by("unit"):
-        bins = sorted(frame["event_bin"].unique().to_list())
-        # from the last bin back: a thin (joined) bin joins the one before it
-        groups = [[b] for b in bins]
-        i = len(groups) - 1
-        while i > 0:
-            chosen = frame.filter(pl.col("event_bin").is_in(groups[i]))
-            contacts = chosen["contact_id"].n_unique()
+
+        def thin(bins: list[str], frame: pl.DataFrame = frame) -> bool:
+            chosen = frame.filter(pl.col("event_bin").is_in(bins))
             buyers = chosen.filter(pl.col("bought"))["contact_id"].n_unique()
-            if contacts < MIN_GROUP_CONTACTS or buyers < MIN_GROUP_CONTACTS // 2:
+            return _is_thin(chosen["contact_id"].n_unique(), buyers)
+
+        groups = [[b] for b in sorted(frame["event_bin"].unique().to_list())]
+        # from the last bin back: a thin (joined) bin joins the one before it, so
+        # every group but the first ends well filled
+        for i in range(len(groups) - 1, 0, -1):
+            if thin(groups[i]):
                 groups[i - 1] += groups.pop(i)
-            i -= 1
-        first = frame.filter(pl.col("event_bin").is_in(groups[0]))
-        first_thin = first["contact_id"].n_unique() < MIN_GROUP_CONTACTS or (
-            first.filter(pl.col("bought"))["contact_id"].n_unique() < MIN_GROUP_CONTACTS // 2
-        )
-        if first_thin and len(groups) > 1:
+        if len(groups) > 1 and thin(groups[0]):
             groups[0] += groups.pop(1)
-            first_thin = False  # joined with a bin that was well filled on its own
         for group in groups:
             label = "pooled" if len(groups) == 1 else group[0]
             relabel += [{"unit": unit, "event_bin": b, "joined_bin": label} for b in group]

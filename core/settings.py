@@ -207,11 +207,11 @@ class Setting:
         """The Settings attribute: the variable's name without TC_, in lower case."""
         return self.env.removeprefix("TC_").lower()
 
-    def written_default(self, project_vars: Mapping[str, Any] | None = None) -> str:
-        """The default as written in the environment (dbt_project.yml's var resolved)."""
+    def written_default(self, project_vars: Mapping[str, Any]) -> str:
+        """The default as written in the environment; `project_vars` are
+        dbt_project_vars(), read once by the caller."""
         if self.default != IN_DBT_PROJECT:
             return self.default
-        project_vars = dbt_project_vars() if project_vars is None else project_vars
         if self.field not in project_vars:
             raise SettingsError(
                 f"{self.env} has no default: add var {self.field!r} to dbt_project.yml"
@@ -467,13 +467,13 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         values: dict[str, object] = {}
-        project_vars: dict[str, Any] | None = None
+        project_vars: dict[str, Any] = {}  # read only when a default lives there
         for s in SETTINGS:
             raw = env.get(s.env)
             if raw is not None and raw.strip() != "":
                 values[s.field] = s.read(raw.strip(), s.env)
                 continue
-            if s.default == IN_DBT_PROJECT and project_vars is None:
+            if s.default == IN_DBT_PROJECT and not project_vars:
                 project_vars = dbt_project_vars()
             default = s.written_default(project_vars)
             if default.startswith(_WAREHOUSE):  # a folder inside the warehouse folder
