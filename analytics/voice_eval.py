@@ -112,6 +112,7 @@ def fold_metrics(label: pl.Series, predicted: pl.Series) -> dict:
         "reported_negative": float((frame["predicted"] == "negative").mean()),
         "accuracy": float((frame["label"] == frame["predicted"]).mean()),
         "macro_f1": sum(f1s) / len(f1s),
+        "class_f1": dict(zip(LABELS, f1s, strict=True)),
         "confusion": confusion,
     }
 
@@ -325,6 +326,7 @@ def _fold_row(brand: str, own_labels: int, test: pl.DataFrame, predicted: pl.Ser
         "reported_negative": supervised["reported_negative"],
         "accuracy": supervised["accuracy"],
         "macro_f1": supervised["macro_f1"],
+        "class_f1": supervised["class_f1"],
         "lexicon_accuracy": lexicon["accuracy"],
         "lexicon_macro_f1": lexicon["macro_f1"],
         "confusion": supervised["confusion"],
@@ -502,3 +504,71 @@ def portuguese_reviews(path: Path = OLIST_REVIEWS, supplied: str | None = None) 
         "recall": hits / max(int(labelled.sum()), 1),
         "negative_by_stars": dict(stars.iter_rows()),
     }
+
+
+def portuguese_star_labels(path: Path = OLIST_REVIEWS) -> pl.DataFrame:
+    """Olist reviews with a comment, three classes from the stars a customer gave:
+    1-2 negative, 3 neutral, 4-5 positive; columns review_id, stars, label, text."""
+    reviews = pl.read_csv(path, infer_schema_length=0).filter(
+        pl.col("review_comment_message").str.strip_chars().str.len_chars() > 0
+    )
+    stars = pl.col("review_score").cast(pl.Int32)
+    return reviews.select(
+        "review_id",
+        stars=stars,
+        label=pl.when(stars <= 2)
+        .then(pl.lit("negative"))
+        .when(stars == 3)
+        .then(pl.lit("neutral"))
+        .otherwise(pl.lit("positive")),
+        text="review_comment_message",
+    )
+
+
+def portuguese_brand_adapted(draws: int = 3, own_labels: int = OWN_LABELS) -> list[dict]:
+    """The brand-adapted scorer with its shipped settings on a brand and a language it
+    was never developed on: `own_labels` Olist reviews drawn at random (seed 1..draws)
+    are the brand's labels, the only training set (no other Portuguese labels exist);
+    reported on the remaining reviews beside the lexicon scorer. Also what the pipeline
+    would decide from those labels alone: its cross-validated macro-F1 of both scorers
+    and whether it would read Portuguese with the supervised one. One row per draw."""
+    from analytics import brand_scorer
+
+    reviews = portuguese_star_labels()
+    scored = reviews.drop("text").hstack(score_texts(build_scorer(), reviews["text"].to_list()))
+    rows = []
+    for seed in range(1, draws + 1):
+        shuffled = scored.sample(fraction=1.0, shuffle=True, seed=seed)
+        train, test = shuffled.head(own_labels), shuffled.slice(own_labels)
+        model = brand_scorer.fit(train, train["label"].to_list())
+        row = _fold_row(f"Olist, draw {seed}", own_labels, test, model.predict(test)["polarity"])
+        cv, folds = brand_scorer.cross_validate(train, train["label"].to_list())
+        quality = brand_scorer.quality_table(cv, folds).filter(pl.col("lang") == "all")
+        by_scorer = {r["scorer"]: r for r in quality.iter_rows(named=True)}
+        row |= {
+            "seed": seed,
+            "cv_lexicon_macro_f1": by_scorer["lexicon"]["macro_f1"],
+            "cv_supervised_macro_f1": by_scorer["supervised"]["macro_f1"],
+            "pipeline_uses_supervised": by_scorer["supervised"]["is_used"],
+        }
+        rows.append(row)
+    return rows
+
+
+def markdown_portuguese_brand_adapted(rows: list[dict]) -> str:
+    lines = [
+        "| draw | n reported | labelled neg | reported neg | accuracy | macro-F1 | F1 neg / neu / pos "
+        "| lexicon accuracy | lexicon macro-F1 | pipeline's CV macro-F1, supervised / lexicon "
+        "| criterion |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        f1 = r["class_f1"]
+        lines.append(
+            f"| {r['seed']} | {r['n']:,} | {r['labelled_negative']:.1%} | "
+            f"{r['reported_negative']:.1%} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} | "
+            f"{f1['negative']:.2f} / {f1['neutral']:.2f} / {f1['positive']:.2f} | "
+            f"{r['lexicon_accuracy']:.3f} | {r['lexicon_macro_f1']:.3f} | "
+            f"{r['cv_supervised_macro_f1']:.3f} / {r['cv_lexicon_macro_f1']:.3f} | {criterion(r)} |"
+        )
+    return "\n".join(lines)

@@ -101,6 +101,11 @@ def main() -> int:
         "read negative by stars: "
         + ", ".join(f"{k}: {v:.1%}" for k, v in m["negative_by_stars"].items())
     )
+    print(
+        "\n## Brand-adapted scorer, shipped settings, on Olist: 300 reviews are the brand's "
+        "labels (1-2 stars negative, 3 neutral, 4-5 positive)\n"
+    )
+    print(ve.markdown_portuguese_brand_adapted(ve.portuguese_brand_adapted(args.draws)))
     return 0
 
 

@@ -199,3 +199,20 @@ def test_portuguese_reviews_are_heard():
     # fewer stars, more negative readings
     by_stars = m["negative_by_stars"]
     assert by_stars[1] > by_stars[3] > by_stars[5]
+
+
+def test_brand_adapted_scorer_on_a_brand_and_language_it_was_never_developed_on():
+    """Out of sample for the brand-adapted scorer's settings (chosen on airline tweets):
+    300 Olist reviews are a Portuguese brand's labels, the rest are reported. Measured
+    (3 draws): accuracy 0.786-0.792 against the lexicon's 0.574-0.576, macro-F1
+    0.575-0.584 against 0.505-0.508; the 3-star class is what holds macro-F1 under
+    issue 19's 0.65 (docs/voice_evaluation.md). The pipeline, judging from the 300
+    labels alone, reads Portuguese with the supervised scorer in every draw."""
+    rows = ve.portuguese_brand_adapted(draws=2)
+    for r in rows:
+        assert r["n"] > 5800
+        assert r["accuracy"] >= r["lexicon_accuracy"] + 0.15
+        assert r["macro_f1"] >= r["lexicon_macro_f1"] + 0.04
+        assert abs(r["reported_negative"] - r["labelled_negative"]) <= 0.05
+        assert r["pipeline_uses_supervised"]
+        assert r["class_f1"]["neutral"] < r["class_f1"]["negative"]
