@@ -49,12 +49,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
 import shutil
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +68,7 @@ from core.warehouse import sql_string
 
 PUBLISHED_SCHEMA = "marts"
 INFO_TABLE = "publication_info"
+INPUTS_FILE = "inputs.json"  # what the set was built from (core.inputs), beside its Parquet
 CATALOG_NAME = "trustcap.duckdb"
 PARQUET_LINK = "parquet"
 VERSIONS_DIR = "versions"
@@ -165,11 +168,13 @@ def publish(
     source_schema: str = "marts",
     extra_tables: dict[str, str] | None = None,
     personal: PersonalData | None = None,
+    inputs: Mapping[str, str] | None = None,
 ) -> Publication:
     """Publish `tables` of the warehouse's `source_schema` as a new set (see above).
 
     `extra_tables` maps a published table to the SELECT that fills it (run with the
-    warehouse attached as `wh`): marts that dbt does not build.
+    warehouse attached as `wh`): marts that dbt does not build. `inputs`: what the
+    marts were built from (core.inputs), written into the set as `inputs.json`.
     """
     personal = personal or PersonalData(key=b"")
     sources = {t: f"select * from wh.{source_schema}.{t}" for t in tables}
@@ -216,6 +221,9 @@ def publish(
             con.execute(f"copy ({info}) to {sql_string(str(tmp_set / f'{INFO_TABLE}.parquet'))}")
         finally:
             con.close()
+        if inputs is not None:
+            record = {"publication_id": publication_id, "run_id": run_id, "inputs": dict(inputs)}
+            (tmp_set / INPUTS_FILE).write_text(json.dumps(record, indent=1) + "\n")
     except BaseException:
         shutil.rmtree(tmp_set, ignore_errors=True)
         raise

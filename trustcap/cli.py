@@ -120,6 +120,16 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     _stop_on_signals()
     if not _preflight(settings, "trustcap run", args.allow_empty):
         return 2
+    if not args.force and (standing := _nothing_new(settings)):
+        from trustcap.summary import build_summary
+
+        _say(
+            f"Nothing new: no landing file is waiting, and the ingested files, settings and "
+            f"code are those publication {standing} was built from, so it stands as it is "
+            "(a rebuild would give the same marts; `trustcap run --force` rebuilds anyway)."
+        )
+        _say(build_summary(settings))
+        return 0
     started = time.perf_counter()
     _say(f"Running the pipeline on {settings.landing_dir} …")
     try:
@@ -136,6 +146,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     _stop_children()
     _say("\nRun interrupted. The published marts were left as they were.")
     return 130
+
+
+def _nothing_new(settings: Settings) -> str | None:
+    from core.inputs import nothing_new
+
+    return nothing_new(settings)
 
 
 def _run_and_report(settings: Settings, started: float, verbose: bool = False) -> int:
@@ -385,6 +401,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     run = sub.add_parser("run", help="run the whole pipeline in-process, then print the summary")
     run.add_argument("--allow-empty", **allow_empty)
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild even when nothing is new since the last publication",
+    )
     run.add_argument(
         "--verbose",
         action="store_true",

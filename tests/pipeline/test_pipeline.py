@@ -17,8 +17,10 @@ import polars as pl
 import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance
 
+import trustcap.cli
 from core.publish import published_tables
 from core.settings import Settings
+from tests.conftest import environment
 from tests.pipeline.conftest import copy_world, make_world
 from trustcap.cli import _run_and_report
 
@@ -251,6 +253,39 @@ def test_a_rerun_without_new_files_loads_nothing_and_changes_no_mart(ran):
     con.close()
     assert runs_after == {**runs_before, result.run_id: runs_after[result.run_id]}
     assert runs_after[result.run_id] == max(runs_before.values())
+
+
+def test_a_run_asked_for_with_nothing_new_stands_on_the_last_publication(ran, monkeypatch):
+    """Issue 23: a run with no new files cost 37 s at the demo size; nothing in it could
+    change a mart. `trustcap run` and the daily schedule now skip it and say which
+    publication stands (measured: 1.0 s at the demo size, summary included)."""
+    from dagster import SkipReason, build_schedule_context
+
+    from orchestration.defs.automation.schedules import daily_schedule
+
+    def publication():
+        con = ran.published()
+        try:
+            return con.execute("select publication_id from marts.publication_info").fetchone()[0]
+        finally:
+            con.close()
+
+    before, digest = publication(), ran.marts_digest()
+    code, out = ran.cli("run")
+    assert code == 0, out[-4000:]
+    assert "Nothing new: " in out and before in out and "Trust Capital — run summary" in out
+    assert "Running the pipeline" not in out
+    assert publication() == before and ran.marts_digest() == digest
+    with DagsterInstance.from_config(str(ran.settings.dagster_home)) as instance, ran.env():
+        tick = daily_schedule(build_schedule_context(instance=instance))
+    assert isinstance(tick, SkipReason) and before in tick.skip_message
+    # --force rebuilds anyway; a changed setting is work to do
+    asked = []
+    monkeypatch.setattr(trustcap.cli, "_run_and_report", lambda *a, **k: asked.append(a) or 0)
+    assert ran.cli("run", "--force")[0] == 0 and len(asked) == 1
+    with environment(TC_VOICE_MIN_SCORED_SHARE="0.55"):
+        code, out = ran.cli("run")
+    assert code == 0 and "Nothing new" not in out and len(asked) == 2
 
 
 def test_the_same_file_dropped_again_under_another_name_is_not_double_counted(ran):

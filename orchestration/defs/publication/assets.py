@@ -10,6 +10,7 @@ from dagster import (
     asset,
 )
 
+from core.inputs import current_inputs
 from core.marts import personal_columns, stated_empty_reasons
 from core.publish import PersonalData, explain_empty_marts, pseudonym_key, publish
 from core.quality.gate import (
@@ -51,6 +52,10 @@ def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
             quality = assert_publishable(s.quality_dir, context.run.run_id)
         except QualityGateError as exc:
             raise Failure(description=str(exc)) from exc
+        # only a run of the whole job vouches for what every mart was built from; a
+        # partial run's publication is rebuilt by the next run that is asked for
+        whole_job = not context.run.asset_selection and not context.run.op_selection
+        inputs = current_inputs(s).as_dict() if whole_job else None
         with readable_warehouse(s) as warehouse:
             result = publish(
                 warehouse,
@@ -67,6 +72,7 @@ def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
                     columns=personal_columns(),
                     publish_raw=s.publish_raw_ids,
                 ),
+                inputs=inputs,
             )
         context.log.info(f"published {len(mart_names)} marts to {result.path}")
         empty = explain_empty_marts(
@@ -84,6 +90,7 @@ def build_publication_asset(marts: dict[str, list[str]]) -> AssetsDefinition:
                 "raw_ids_published": s.publish_raw_ids,
                 "parquet_dir": str(result.parquet_dir),
                 "publication_id": result.publication_id,
+                "inputs_recorded": inputs is not None,
                 "row_counts": result.row_counts,
             }
         )
