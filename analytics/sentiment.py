@@ -17,7 +17,9 @@ German, set-based over all texts at once (polars), no model downloaded.
 - Brand complaints: mentions addressed to a brand often carry no generic sentiment
   word ("flight delayed 3 hours", "site is down, trying to check in"). The editable
   lexicon `analytics/lexicons/complaint_terms.csv` (pattern, weight and why, per
-  language; read on the masked text) adds a penalty; when it reaches
+  language; read on the masked text; a negative weight marks an idiom that is not a
+  complaint, such as "can't wait to", and the penalty never goes below 0) adds a
+  penalty; when it reaches
   COMPLAINT_OVERRIDE the text is a complaint whatever its courtesy words say, so the
   score is min(generic, 0) - penalty. Courtesy and help requests ("please", "help",
   "thanks") carry no sentiment in a message to a brand's service and are removed from
@@ -575,14 +577,20 @@ def _penalty(terms: pl.DataFrame, lang: str) -> pl.Expr:
     mine = terms.filter(pl.col("lang") == lang)
     text = pl.col("opinion_text").str.to_lowercase()
     # rounded: a float sum's last bit depends on the order polars adds the terms in,
-    # and the same text must get the same score on every run
-    return pl.sum_horizontal(
-        [
-            text.str.contains(pattern).cast(pl.Float64) * weight
-            for pattern, weight in zip(mine["pattern"], mine["weight"], strict=True)
-        ]
-        or [pl.lit(0.0)]
-    ).round(9)
+    # and the same text must get the same score on every run. A negative weight is an
+    # idiom that is not a complaint ("can't wait to"): it cancels the terms it contains
+    # and never makes a text praise, hence the floor at 0
+    return (
+        pl.sum_horizontal(
+            [
+                text.str.contains(pattern).cast(pl.Float64) * weight
+                for pattern, weight in zip(mine["pattern"], mine["weight"], strict=True)
+            ]
+            or [pl.lit(0.0)]
+        )
+        .clip(lower_bound=0.0)
+        .round(9)
+    )
 
 
 def complaint_penalty(frame: pl.DataFrame, terms: pl.DataFrame) -> pl.Series:

@@ -10,7 +10,9 @@ What is fitted per rotation, on the development airlines only:
 - the complaint rules kept: an English rule of analytics/lexicons/complaint_terms.csv
   is kept when, on the development airlines, it matches at least MIN_RULE_MATCHES
   texts and the texts it matches are labelled negative more often than the
-  development texts are overall (lift above 1: the rule is evidence of a complaint).
+  development texts are overall (lift above 1: the rule is evidence of a complaint);
+  an exception (a negative weight: an idiom that is not a complaint, "can't wait
+  to") when the texts it matches are labelled negative less often (lift below 1).
   The rules and their weights were written with the whole split in view; this check
   is what justifies each rule per fold. French rules are kept (no French labels).
 - the complaint override (COMPLAINT_OVERRIDE), from OVERRIDE_GRID, maximising the
@@ -150,7 +152,11 @@ def select_rules(dev: pl.DataFrame, terms: pl.DataFrame) -> pl.DataFrame:
             continue
         hits = text.str.contains(row["pattern"])
         matches = int(hits.sum())
-        keep.append(matches >= MIN_RULE_MATCHES and float(negative.filter(hits).mean()) > base)
+        rate = float(negative.filter(hits).mean()) if matches else base
+        # a complaint rule needs its texts more negative than the rest; an exception
+        # (negative weight: an idiom that is not a complaint) needs them less negative
+        evidence = rate > base if row["weight"] > 0 else rate < base
+        keep.append(matches >= MIN_RULE_MATCHES and evidence)
     return terms.filter(pl.Series(keep))
 
 

@@ -126,3 +126,23 @@ def test_the_complaint_penalty_does_not_depend_on_the_order_of_the_terms():
     forward = complaint_penalty(frame, terms).item()
     backward = complaint_penalty(frame, terms.reverse()).item()
     assert forward == backward == 0.6
+
+
+def test_excitement_is_not_a_complaint_and_a_penalty_never_praises(scorer):
+    """Issue 19: on product tweets the complaint lexicon was set off by "can't" and
+    "wait" in "can't wait to ...". The idiom cancels them (a negative weight), unless
+    another complaint term is there; the penalty never goes below 0."""
+    texts = [
+        "I can't wait to see the new phone!",
+        "cant wait for the launch tomorrow",
+        "can't wait to try it",
+        "I can't wait to get home after a 5 hour delay",
+        "still waiting, can't get through",
+    ]
+    scored = score_texts(scorer, texts, langs=["en"] * len(texts))
+    penalty = scored["complaint_penalty"].to_list()
+    assert penalty[:3] == [0.0, 0.0, 0.0]
+    assert "negative" not in scored["polarity"].to_list()[:3]
+    assert penalty[3] > 0 and penalty[4] > 0
+    assert scored["polarity"].to_list()[3:] == ["negative", "negative"]
+    assert min(penalty) >= 0.0

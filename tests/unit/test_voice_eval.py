@@ -216,3 +216,25 @@ def test_brand_adapted_scorer_on_a_brand_and_language_it_was_never_developed_on(
         assert abs(r["reported_negative"] - r["labelled_negative"]) <= 0.05
         assert r["pipeline_uses_supervised"]
         assert r["class_f1"]["neutral"] < r["class_f1"]["negative"]
+
+
+def test_a_complaint_rule_needs_negative_texts_and_an_exception_needs_the_opposite():
+    """select_rules keeps a rule when its development texts lean the way its weight
+    says: a complaint rule (positive weight) more negative than the rest, an exception
+    (negative weight, an idiom that is not a complaint) less negative."""
+    dev = pl.DataFrame(
+        {
+            "lang": ["en"] * 40,
+            "opinion_text": ["late again"] * 10 + ["can't wait to go"] * 10 + ["ok"] * 20,
+            "label": ["negative"] * 10 + ["positive"] * 10 + ["negative"] * 10 + ["neutral"] * 10,
+        }
+    )
+    terms = pl.DataFrame(
+        {
+            "lang": ["en"] * 4,
+            "pattern": [r"\blate\b", r"\bcan't wait to\b", r"\bcan't wait to\b", r"\blate\b"],
+            "weight": [0.35, -0.55, 0.35, -0.55],
+        }
+    )
+    kept = ve.select_rules(dev, terms)
+    assert kept.rows() == [("en", r"\blate\b", 0.35), ("en", r"\bcan't wait to\b", -0.55)]
