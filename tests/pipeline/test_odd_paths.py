@@ -1,7 +1,10 @@
 """Paths reach SQL only as escaped literals: a warehouse folder with a quote, a space
 and unicode runs the whole pipeline (before, a quote in TC_WAREHOUSE_DIR went
 unescaped into dbt's SQL and every run failed to parse). Glob characters are
-refused by the settings (tests/unit/test_settings.py)."""
+refused by the settings (tests/unit/test_settings.py).
+
+It is also the test that any landing folder in the contract works: a different world
+(seed 5) in a different folder, reached by TC_LANDING_DIR alone, no code change."""
 
 import pytest
 
