@@ -1,11 +1,12 @@
 """What a publication was built from, as one fingerprint, and whether a run would
 build anything new.
 
-The marts are a function of three things: the landing files ingestion has taken in
-(the ingestion log: each file's content hash, path, modification time and status,
-retractions included), the settings in force, and the code and dbt project that turn
-them into marts. A rerun on the same three gives the same marts (tested), so a run
-asked for when none of them changed and no landing file is waiting can stand on the
+The marts are a function of the landing files ingestion has taken in (the ingestion
+log: each file's content hash, path, modification time and status, retractions
+included), the settings in force, the code and dbt project that turn them into marts,
+and the pseudonym key people are published under. A rerun on the same inputs gives
+the same marts (tested), so a run asked for when none of them changed and no landing
+file is waiting can stand on the
 last publication instead of rebuilding it: `trustcap run` and the daily schedule do
 so, and say which publication stands (`trustcap run --force` rebuilds anyway).
 
@@ -84,19 +85,36 @@ def ingested_digest(paths: StoragePaths) -> str:
     return digest.hexdigest()
 
 
+def pseudonym_key_digest(path: Path) -> str:
+    """A digest of the warehouse's pseudonym key (never the key): deleting the key gives
+    every person a new pseudonym, which only a new publication shows."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "none"
+
+
 @dataclass(frozen=True)
 class Inputs:
     ingested: str
     settings: str
     code: str
+    pseudonym_key: str
 
     def as_dict(self) -> dict[str, str]:
-        return {"ingested": self.ingested, "settings": self.settings, "code": self.code}
+        return {
+            "ingested": self.ingested,
+            "settings": self.settings,
+            "code": self.code,
+            "pseudonym_key": self.pseudonym_key,
+        }
 
 
 def current_inputs(settings: Settings) -> Inputs:
     paths = StoragePaths(settings.raw_dir, settings.quarantine_dir, settings.ingest_log_dir)
-    return Inputs(ingested_digest(paths), settings_digest(settings), code_digest())
+    return Inputs(
+        ingested_digest(paths),
+        settings_digest(settings),
+        code_digest(),
+        pseudonym_key_digest(settings.pseudonym_key_path),
+    )
 
 
 def published_inputs(settings: Settings) -> tuple[str, Inputs] | None:

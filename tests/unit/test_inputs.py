@@ -62,6 +62,16 @@ def test_nothing_new_names_the_publication_built_from_the_same_inputs(tmp_path):
         }
     )
     assert inputs.nothing_new(changed) is None
+    # a new pseudonym key means new pseudonyms: only a new publication shows them
+    key = settings.pseudonym_key_path
+    key.parent.mkdir(parents=True, exist_ok=True)
+    key.write_text("00" * 32 + "\n")
+    assert inputs.nothing_new(settings) is None
+    publication = _publish(settings)
+    assert inputs.nothing_new(settings) == publication
+    key.unlink()
+    assert inputs.nothing_new(settings) is None
+    publication = _publish(settings)
     _publish(settings, record=False)
     assert inputs.nothing_new(settings) is None
 
