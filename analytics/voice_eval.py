@@ -481,19 +481,17 @@ def portuguese_reviews(path: Path = OLIST_REVIEWS, supplied: str | None = None) 
     new user's reviews arrive, without a language tag) unless `supplied`. Returns n,
     scored share, labelled and reported negative share, accuracy of negative vs not,
     precision and recall of negative, and the reported negative share per star."""
-    reviews = pl.read_csv(path, infer_schema_length=0).filter(
-        pl.col("review_comment_message").str.strip_chars().str.len_chars() > 0
-    )
+    reviews = portuguese_star_labels(path)
     scorer = build_scorer()
-    texts = reviews["review_comment_message"].to_list()
+    texts = reviews["text"].to_list()
     scored = score_texts(
         scorer, texts, supplied=None if supplied is None else [supplied] * len(texts)
     )
-    labelled = reviews["review_score"].cast(pl.Int32) <= 2
+    labelled = reviews["stars"] <= 2
     reported = (scored["polarity"] == "negative").fill_null(False)
     hits = int((labelled & reported).sum())
     stars = (
-        reviews.select(stars=pl.col("review_score").cast(pl.Int32))
+        reviews.select("stars")
         .with_columns(negative=reported)
         .group_by("stars")
         .agg(pl.col("negative").mean())

@@ -85,6 +85,10 @@ def ingested_digest(paths: StoragePaths) -> str:
     return digest.hexdigest()
 
 
+def _storage(settings: Settings) -> StoragePaths:
+    return StoragePaths(settings.raw_dir, settings.quarantine_dir, settings.ingest_log_dir)
+
+
 def pseudonym_key_digest(path: Path) -> str:
     """A digest of the warehouse's pseudonym key (never the key): deleting the key gives
     every person a new pseudonym, which only a new publication shows."""
@@ -108,7 +112,7 @@ class Inputs:
 
 
 def current_inputs(settings: Settings) -> Inputs:
-    paths = StoragePaths(settings.raw_dir, settings.quarantine_dir, settings.ingest_log_dir)
+    paths = _storage(settings)
     return Inputs(
         ingested_digest(paths),
         settings_digest(settings),
@@ -135,7 +139,7 @@ def nothing_new(settings: Settings) -> str | None:
     published = published_inputs(settings)
     if published is None:
         return None
-    paths = StoragePaths(settings.raw_dir, settings.quarantine_dir, settings.ingest_log_dir)
+    paths = _storage(settings)
     if pending_landing_files(settings.landing_dir, paths):
         return None
     publication_id, inputs = published

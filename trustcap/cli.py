@@ -120,7 +120,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     _stop_on_signals()
     if not _preflight(settings, "trustcap run", args.allow_empty):
         return 2
-    if not args.force and (standing := _nothing_new(settings)):
+    from core.inputs import nothing_new
+
+    if not args.force and (standing := nothing_new(settings)):
         from trustcap.summary import build_summary
 
         _say(
@@ -146,12 +148,6 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     _stop_children()
     _say("\nRun interrupted. The published marts were left as they were.")
     return 130
-
-
-def _nothing_new(settings: Settings) -> str | None:
-    from core.inputs import nothing_new
-
-    return nothing_new(settings)
 
 
 def _run_and_report(settings: Settings, started: float, verbose: bool = False) -> int:
