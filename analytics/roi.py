@@ -59,6 +59,13 @@ parallel-trends assumption fails and the estimate should not be trusted;
 pretrend_ok = p >= PRETREND_ALPHA.
 Intervals: 90 %, from contact-clustered (CRV1) covariance and the delta method,
 because the same contact appears in many months (methods note 6).
+
+Computation: contacts with the same months, stratum and treatment rows are
+exchangeable in this likelihood; the fits sum them into pseudo-contacts of up to
+MAX_POOLED_CONTACTS (_pool_exchangeable_contacts). The coefficients are those of the
+contact-by-contact fit; the covariance is clustered by pseudo-contact, and pooling
+stops where a group or stratum would keep fewer than MIN_CLUSTERS of them. At L it
+cut the estimator from 545 s and 15 GB to about 75 s and 3 GB (issue 23).
 """
 
 from __future__ import annotations
@@ -610,25 +617,104 @@ def _assign_groups(covered: pl.DataFrame) -> pl.DataFrame:
 
 # the frame is built for the fit alone, so pyfixest need not copy it or keep it
 LEAN_FIT = {"copy_data": False, "store_data": False, "lean": True}
+# exchangeable contacts are fitted as one pseudo-contact of at most MAX_POOLED_CONTACTS,
+# and only where every treatment group and stratum they are in keeps at least
+# MIN_CLUSTERS pseudo-contacts (see _pool_exchangeable_contacts)
+MAX_POOLED_CONTACTS = 16
+MIN_CLUSTERS = 100
+
+
+def _codes(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(pl.String).cast(pl.Categorical).to_physical()
+
+
+def _pool_exchangeable_contacts(data: pl.DataFrame, regressors: list[str]) -> pl.DataFrame:
+    """Contacts with the same months, stratum and regressors in every month, summed
+    into pseudo-contacts: the same coefficients, a fraction of the rows.
+
+    Why it is exact: with a contact effect, contact i's Poisson likelihood profiled
+    over a_i is sum_t y_it log(mu_t / sum_s mu_s) (mu_t = exp(g_t + x_t b)), which
+    depends on the contact only through its months and rows x_t; for contacts sharing
+    them the sum over contacts is the same expression in their summed revenue. So the
+    fit on pseudo-contacts has the same maximum (to the solver's tolerance), and each
+    pseudo-contact's fitted values and residuals are the sums of its members'.
+
+    What it changes: the covariance is clustered by pseudo-contact, a coarser
+    clustering of independent contacts (still consistent; its cluster sums add the
+    members' cross products, zero in expectation). Few clusters make a noisy
+    variance, so a pseudo-contact holds at most MAX_POOLED_CONTACTS contacts, and
+    fewer where a treatment group or stratum it is in would be left with under
+    MIN_CLUSTERS pseudo-contacts: small groups and thin strata are fitted contact by
+    contact, as before. The contact count per group is the data's own.
+    """
+    # a row's identity: its stratum-month cell and its regressors; a contact's, the set
+    rows = data.with_columns(
+        pl.struct("stratum_period", *regressors).hash(seed=0).alias("row_hash")
+    )
+    stratum_contacts = rows.group_by("stratum").agg(pl.col("contact_key").n_unique().alias("n"))
+    per_contact = (
+        rows.group_by("contact_key")
+        .agg(
+            pl.col("row_hash").sort().alias("row_hashes"),
+            pl.col("stratum").first(),
+            *[pl.col(r).max() for r in regressors],
+        )
+        .with_columns(pl.col("row_hashes").hash(seed=1).alias("signature"))
+        .drop("row_hashes")
+    )
+    group_contacts = per_contact.select(pl.col(regressors).cast(pl.Int64).sum())
+    # the smallest group or stratum a contact is in, and so the largest pool it may join
+    smallest = pl.min_horizontal(
+        pl.col("n"),
+        *[
+            pl.when(pl.col(r) > 0).then(pl.lit(int(group_contacts[r][0]))).otherwise(None)
+            for r in regressors
+        ],
+    )
+    pooled = (
+        per_contact.join(stratum_contacts, on="stratum", how="left")
+        .with_columns(
+            (smallest // MIN_CLUSTERS).clip(1, MAX_POOLED_CONTACTS).alias("pool_size"),
+            # rank by the contact's own key: the pools do not depend on row order
+            pl.col("contact_key").rank("ordinal").over("signature").alias("rank"),
+        )
+        .select(
+            "contact_key",
+            _codes(
+                pl.concat_str(
+                    pl.col("signature"),
+                    (pl.col("rank") - 1) // pl.col("pool_size"),
+                    separator="|",
+                )
+            ).alias("contact_id"),
+        )
+    )
+    return (
+        rows.join(pooled, on="contact_key", how="left")
+        .group_by("contact_id", "period", "stratum_period")
+        .agg(pl.col("revenue").sum(), *[pl.col(r).first() for r in regressors])
+    )
 
 
 def _fit_model(panel: pl.DataFrame, regressors: list[str]):
-    """Poisson fit with contact and stratum-by-month fixed effects, CRV1 by contact."""
+    """Poisson fit with contact and stratum-by-month fixed effects, CRV1 by contact
+    (by pseudo-contact where exchangeable contacts are pooled)."""
     import pyfixest as pf
 
     # fixed effects and clusters as integer codes: the same groups as the strings,
     # at a fraction of the memory on a panel of millions of contact-months
-    def codes(expr: pl.Expr) -> pl.Expr:
-        return expr.cast(pl.String).cast(pl.Categorical).to_physical()
-
-    data = panel.select(
-        codes(pl.col("contact_id")).alias("contact_id"),
-        codes(pl.col("period")).alias("period"),
-        codes(pl.concat_str("stratum", pl.col("period").cast(pl.String), separator="|")).alias(
-            "stratum_period"
+    data = _pool_exchangeable_contacts(
+        panel.select(
+            pl.col("contact_id").alias("contact_key"),
+            _codes(pl.col("period")).alias("period"),
+            _codes(pl.col("stratum")).alias("stratum"),
+            _codes(pl.concat_str("stratum", pl.col("period").cast(pl.String), separator="|")).alias(
+                "stratum_period"
+            ),
+            "revenue",
+            *regressors,
         ),
-        "revenue",
-        *regressors,
+        regressors,
     ).to_pandas()
     rhs = " + ".join(regressors)
     try:

@@ -482,3 +482,94 @@ def test_cohorts_with_few_buyers_merge_into_their_platforms_thin_unit():
     assert units["twitter|5-1"] == units["twitter|6-1"] == "twitter|thin"
     assert units["instagram|2-1"] == "instagram|thin"
     assert units["spring_launch-1"] == "spring_launch"
+
+
+def test_pooled_exchangeable_contacts_give_the_same_coefficients(monkeypatch):
+    """Contacts with the same months, stratum and treatment rows are fitted as
+    pseudo-contacts (issue 23: the estimator took 545 s and 15 GB at L). Exact for the
+    coefficients; the standard errors, clustered by pseudo-contact, move a little."""
+    import analytics.roi as roi
+
+    inputs, _ = simulate(6, {"twitter": 0.5}, n=10_000)
+    rows = []
+    pool = roi._pool_exchangeable_contacts
+
+    def counted(data, regressors):
+        pooled = pool(data, regressors)
+        treated = pl.any_horizontal(pl.col(regressors) > 0)
+        rows.append(
+            (data.height, pooled.height, data.filter(treated).height, pooled.filter(treated).height)
+        )
+        return pooled
+
+    monkeypatch.setattr(roi, "_pool_exchangeable_contacts", counted)
+    pooled = estimate(inputs)
+    fitted = rows[:]
+    monkeypatch.setattr(roi, "MAX_POOLED_CONTACTS", 1)
+    exact = estimate(inputs)
+    # pooling happened, among the controls and among the engaged contacts too
+    assert len(fitted) == 3  # platform, campaign and placebo fits
+    for before, after, treated_before, treated_after in fitted:
+        assert after < 0.5 * before
+        assert treated_after < treated_before
+    # contact by contact, nothing is pooled
+    assert all(after == before for before, after, *_ in rows[3:])
+    both = exact.coefficients.join(
+        pooled.coefficients, on=["model", "treatment_group"], suffix="_pooled"
+    )
+    assert both.height == exact.coefficients.height > 4
+    assert (both["coefficient"] - both["coefficient_pooled"]).abs().max() < 1e-6
+    ratio = both["std_error_pooled"] / both["std_error"]
+    assert ratio.min() > 0.85 and ratio.max() < 1.15
+    summary = exact.summary.join(pooled.summary, on="platform", suffix="_pooled")
+    moved = (summary["incremental_revenue"] - summary["incremental_revenue_pooled"]).abs()
+    assert (moved <= 1e-6 * summary["incremental_revenue"].abs() + 0.02).all()
+    width = summary["incremental_revenue_high"] - summary["incremental_revenue_low"]
+    width_pooled = (
+        summary["incremental_revenue_high_pooled"] - summary["incremental_revenue_low_pooled"]
+    )
+    assert ((width_pooled / width) - 1).abs().max() < 0.05
+
+
+def test_only_contacts_with_the_same_months_stratum_and_treatment_are_pooled(monkeypatch):
+    import analytics.roi as roi
+
+    monkeypatch.setattr(roi, "MIN_CLUSTERS", 1)
+    rows = []
+    contacts = {
+        # contact: (stratum, months, treated from month)
+        "a1": ("s1", (0, 1, 2), 2),
+        "a2": ("s1", (0, 1, 2), 2),  # a1's twin: pooled with it
+        "b": ("s1", (0, 1, 2), 1),  # treated earlier
+        "c": ("s2", (0, 1, 2), 2),  # another stratum
+        "d": ("s1", (1, 2), 2),  # fewer months
+    }
+    for contact, (stratum, months, treated_from) in contacts.items():
+        for t in months:
+            rows.append(
+                {
+                    "contact_key": contact,
+                    "period": t,
+                    "stratum": stratum,
+                    "stratum_period": f"{stratum}|{t}",
+                    "revenue": 10.0 * (t + 1),
+                    "d0": int(t >= treated_from),
+                }
+            )
+    data = pl.DataFrame(rows).with_columns(
+        pl.col("stratum", "stratum_period").cast(pl.Categorical).to_physical(),
+        pl.col("d0").cast(pl.Int8),
+    )
+    pooled = roi._pool_exchangeable_contacts(data, ["d0"])
+    assert pooled["contact_id"].n_unique() == 4
+    assert pooled.height == data.height - 3
+    # the twins' revenue is summed month by month
+    assert sorted(pooled.group_by("contact_id").agg(pl.col("revenue").max())["revenue"]) == [
+        30.0,
+        30.0,
+        30.0,
+        60.0,
+    ]
+    # groups this small keep every contact its own cluster
+    monkeypatch.setattr(roi, "MIN_CLUSTERS", 200)
+    assert roi._pool_exchangeable_contacts(data, ["d0"])["contact_id"].n_unique() == 5
