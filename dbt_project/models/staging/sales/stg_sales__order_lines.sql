@@ -1,3 +1,9 @@
+{#- A table, not a view like the other staging models: a large landing entity read
+    several times a run (models, their tests, the quality checks). As a view, each read
+    re-ran the last-file-wins window over every row (at L 10-15M rows, 3-8 s a read);
+    built once, they read the result (issue 23). -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (
