@@ -1,16 +1,67 @@
 {#- Landing contract: a record that reappears with the same key in a later file
     replaces the earlier one (last file wins, by file modification time, then
-    file name). Duplicates within one file were already quarantined. -#}
-{% macro latest_by_key(relation, keys) %}
+    file name). Duplicates within one file were already quarantined. With
+    `only_keys_in` (a relation of keys), only those keys are ranked: every version
+    of them, in every file, so a file that arrives late but is older cannot win. -#}
+{% macro latest_by_key(relation, keys, only_keys_in=none) %}
     select *
     from (
         select
-            *,
+            versions_of_keys.*,
             row_number() over (
-                partition by {{ keys | join(', ') }}
-                order by _file_mtime desc, _file_name desc, _line_no desc
+                partition by {% for key in keys %}versions_of_keys.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
+                order by
+                    versions_of_keys._file_mtime desc,
+                    versions_of_keys._file_name desc,
+                    versions_of_keys._line_no desc
             ) as _version_rank
-        from {{ relation }}
+        from {{ relation }} as versions_of_keys
+        {% if only_keys_in %}
+            inner join {{ only_keys_in }} as wanted_keys
+                on
+                {% for key in keys %}
+                    {{ 'and ' if not loop.first }}versions_of_keys.{{ key }} = wanted_keys.{{ key }}
+                {% endfor %}
+        {% endif %}
     ) as versions
     where _version_rank = 1
+{% endmacro %}
+
+{#- The CTEs a staged landing entity builds from (the model defines `ingested_files`,
+    the ingestion log): `build`, the log's newest ingested_at, stored on every row as
+    inputs_ingested_through; and, when the run only adds to the built table,
+    `keys_in_new_files`: the keys of `relation` in files logged after the newest
+    value built. Each CTE ends with a comma. -#}
+{% macro staged_build_ctes(relation, keys, build_only_touched) %}
+build as (
+    select coalesce(max(ingested_at), cast('1970-01-01' as timestamp)) as inputs_ingested_through
+    from ingested_files
+),
+{% if build_only_touched %}
+
+    last_build as (
+        {#- an empty built table has no newest value: every file is new -#}
+        select
+            coalesce(max(inputs_ingested_through), cast('1970-01-01' as timestamp))
+                as inputs_ingested_through
+        from {{ this }}
+    ),
+
+    new_files as (
+        select ingested_files.file_hash
+        from ingested_files
+        cross join last_build
+        where
+            ingested_files.status = 'loaded'
+            and ingested_files.ingested_at > last_build.inputs_ingested_through
+    ),
+
+    keys_in_new_files as (
+        select distinct {% for key in keys %}rows_of_new_files.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
+        from {{ relation }} as rows_of_new_files
+        inner join new_files
+            on rows_of_new_files._file_hash = new_files.file_hash
+    ),
+
+{% endif %}
 {% endmacro %}

@@ -50,8 +50,11 @@ built as (
 ),
 
 last_build as (
+    {#- an empty built table (a landing without orders so far) has no newest value:
+        every file is new -#}
     select
-        max(inputs_ingested_through) as inputs_ingested_through,
+        coalesce(max(inputs_ingested_through), cast('1970-01-01' as timestamp))
+            as inputs_ingested_through,
         max(case when build_settings = '{{ build_settings }}' then 0 else 1 end)
             as has_other_settings
     from built

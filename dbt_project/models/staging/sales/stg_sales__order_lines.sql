@@ -1,13 +1,33 @@
 {#- A table, not a view like the other staging models: a large landing entity read
     several times a run (models, their tests, the quality checks). As a view, each read
     re-ran the last-file-wins window over every row (at L 10-15M rows, 3-8 s a read);
-    built once, they read the result (issue 23). -#}
-{{ config(materialized='table') }}
+    built once, they read the result (issue 23). Incremental where the engine allows:
+    a daily run ranks again only the keys that occur in files ingested since the last
+    build and replaces their rows, so the table equals a full build (a retraction
+    drops the table: the next run builds it whole). -#}
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key=['order_id', 'line_no'],
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+    )
+}}
+{% set build_only_touched = incremental_build_tracks('inputs_ingested_through') %}
 
 with
 
+ingested_files as (
+    select * from {{ ref('stg_quarantine__ingested_files') }}
+),
+
+{{ staged_build_ctes(source('raw', 'sales__order_lines'), ['order_id', 'line_no'], build_only_touched) }}
+
 source as (
-    {{ latest_by_key(source('raw', 'sales__order_lines'), ['order_id', 'line_no']) }}
+    {{ latest_by_key(
+        source('raw', 'sales__order_lines'), ['order_id', 'line_no'],
+        only_keys_in='keys_in_new_files' if build_only_touched else none
+    ) }}
 ),
 
 renamed as (
@@ -19,7 +39,8 @@ renamed as (
         cast(unit_price as double) as unit_price,
         cast(unit_cost as double) as unit_cost,
         _file_name as source_file_name,
-        _file_hash as source_file_hash
+        _file_hash as source_file_hash,
+        (select build.inputs_ingested_through from build) as inputs_ingested_through
     from source
 )
 
