@@ -1,0 +1,76 @@
+"""The Dagster home trustcap writes stores run events through the storage that keeps
+its engines, where Dagster's own storage would put them, and follows its folder when
+the folder moves."""
+
+import shutil
+
+from dagster import (
+    AssetCheckResult,
+    DagsterEventType,
+    DagsterInstance,
+    Definitions,
+    asset,
+    asset_check,
+)
+
+from orchestration import event_log
+from orchestration.event_log import SqliteEventLogStorageKeepingEngines
+from tests.conftest import settings_for
+from trustcap.run import ensure_dagster_home
+
+
+@asset
+def counted() -> int:
+    return 1
+
+
+@asset_check(asset=counted)
+def counted_is_positive() -> AssetCheckResult:
+    return AssetCheckResult(passed=True)
+
+
+def _run_job(home) -> str:
+    job = Definitions(
+        assets=[counted], asset_checks=[counted_is_positive]
+    ).resolve_implicit_global_asset_job_def()
+    with DagsterInstance.from_config(str(home)) as instance:
+        assert isinstance(instance.event_log_storage, SqliteEventLogStorageKeepingEngines)
+        result = job.execute_in_process(instance=instance)
+        assert result.success
+        return result.run_id
+
+
+def test_events_are_stored_and_read_back_from_the_usual_files(tmp_path, monkeypatch):
+    # a folder name with a quote, a space and non-ASCII letters, as users have
+    settings = settings_for(tmp_path / "landing", tmp_path / "ware 'hoüse")
+    ensure_dagster_home(settings)
+    monkeypatch.setattr(event_log, "ENGINES_KEPT", 1)  # the eviction path is taken too
+    run_id = _run_job(settings.dagster_home)
+    runs = settings.dagster_home / "history" / "runs"
+    assert (runs / f"{run_id}.db").exists() and (runs / "index.db").exists()
+
+    with DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        kinds = {e.dagster_event.event_type for e in instance.all_logs(run_id) if e.dagster_event}
+        assert {
+            DagsterEventType.ASSET_MATERIALIZATION,
+            DagsterEventType.ASSET_CHECK_EVALUATION,
+            DagsterEventType.RUN_SUCCESS,
+        } <= kinds
+        # the cross-run index (what the UI's asset pages read) has them too
+        assert instance.get_latest_materialization_event(counted.key) is not None
+
+
+def test_a_moved_home_keeps_its_own_event_log(tmp_path):
+    first = settings_for(tmp_path / "landing", tmp_path / "first")
+    ensure_dagster_home(first)
+    run_id = _run_job(first.dagster_home)
+
+    moved = settings_for(tmp_path / "landing", tmp_path / "moved")
+    shutil.copytree(first.dagster_home, moved.dagster_home)
+    shutil.rmtree(first.dagster_home)
+    ensure_dagster_home(moved)
+    assert str(moved.dagster_home.resolve()) in (moved.dagster_home / "dagster.yaml").read_text()
+    with DagsterInstance.from_config(str(moved.dagster_home)) as instance:
+        assert instance.get_run_by_id(run_id) is not None
+        assert any(e.dagster_event for e in instance.all_logs(run_id))
+    assert not first.dagster_home.exists()  # nothing written back where it was
