@@ -62,8 +62,18 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, settings: Settin
     # unit tests check the SQL's formulas on fixed rows, not the data: they run in the
     # test suite (tests/pipeline/test_pipeline.py), not on every run, as dbt advises;
     # they were a quarter of a small run's dbt time
+    # --no-write-json: nothing reads this invocation's manifest.json and run_results.json
+    # (Dagster has the project's manifest; events come from dbt's log stream), and
+    # writing them cost about 1 s a step (its partial parse is still saved)
     invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(s.dbt_vars())],
+        [
+            "build",
+            "--no-write-json",
+            "--exclude-resource-type",
+            "unit_test",
+            "--vars",
+            json.dumps(s.dbt_vars()),
+        ],
         context=context,
     )
     # row counts, column types and the marts' headline figures for the Dagster UI
