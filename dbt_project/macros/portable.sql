@@ -55,3 +55,14 @@
 {% macro incremental_where_supported() %}
     {{ return('incremental' if target.type == 'duckdb' else 'table') }}
 {% endmacro %}
+
+{#- An import CTE (`name as {{ inline_import() }} (select * from {{ ref(...) }})`) is
+    read in place. DuckDB materializes a CTE that a query references more than once:
+    for an import CTE, a copy of every row and column of the table before the query
+    starts, where reading in place scans only the columns and rows each use needs.
+    At L (10M orders, 10M activities) the copies were most of an incremental model's
+    time: int_orders_converted's daily query 4.7 s with them, 1.6 s without. Spark
+    plans CTEs its own way and has no such keyword. -#}
+{% macro inline_import() %}{{ return(adapter.dispatch('inline_import')()) }}{% endmacro %}
+{% macro default__inline_import() %}not materialized{% endmacro %}
+{% macro spark__inline_import() %}{% endmacro %}

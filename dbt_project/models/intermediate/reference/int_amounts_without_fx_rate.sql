@@ -5,15 +5,15 @@
 -- tests, so the run goes on and its summary says how many and why.
 with
 
-orders as (
+orders as {{ inline_import() }} (
     select * from {{ ref('stg_sales__orders') }}
 ),
 
-costs as (
+costs as {{ inline_import() }} (
     select * from {{ ref('stg_costs__community_costs') }}
 ),
 
-fx_rates as (
+fx_rates as {{ inline_import() }} (
     select * from {{ ref('int_fx_rates_filled') }}
 ),
 

@@ -2,15 +2,15 @@
 -- any money needs converting: the nearest earlier rate carried forward.
 with
 
-rates as (
+rates as {{ inline_import() }} (
     select * from {{ ref('stg_reference__fx_rates') }}
 ),
 
-orders as (
+orders as {{ inline_import() }} (
     select * from {{ ref('stg_sales__orders') }}
 ),
 
-costs as (
+costs as {{ inline_import() }} (
     select * from {{ ref('stg_costs__community_costs') }}
 ),
 

@@ -7,19 +7,19 @@
 -- revenue (both are listed and counted in int_amounts_without_fx_rate).
 with
 
-costs as (
+costs as {{ inline_import() }} (
     select * from {{ ref('stg_costs__community_costs') }}
 ),
 
-campaigns as (
+campaigns as {{ inline_import() }} (
     select * from {{ ref('stg_costs__campaigns') }}
 ),
 
-fx_rates as (
+fx_rates as {{ inline_import() }} (
     select * from {{ ref('int_fx_rates_filled') }}
 ),
 
-inbound as (
+inbound as {{ inline_import() }} (
     select * from {{ ref('int_inbound_activities_answered') }}
 ),
 

@@ -3,15 +3,15 @@
 -- without a completed order are zeros.
 with
 
-contact_revenues as (
+contact_revenues as {{ inline_import() }} (
     select * from {{ ref('int_orders_aggregated_to_contact_months') }}
 ),
 
-accounts as (
+accounts as {{ inline_import() }} (
     select * from {{ ref('int_accounts_resolved') }}
 ),
 
-contacts as (
+contacts as {{ inline_import() }} (
     select * from {{ ref('stg_crm__contacts') }}
 ),
 

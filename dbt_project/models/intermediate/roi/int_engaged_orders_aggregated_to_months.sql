@@ -2,11 +2,11 @@
 -- engaged (covered) contact placed after the contact's engagement start.
 with
 
-engagements as (
+engagements as {{ inline_import() }} (
     select * from {{ ref('int_engagements_covered') }}
 ),
 
-orders as (
+orders as {{ inline_import() }} (
     select * from {{ ref('int_orders_converted') }}
 ),
 

@@ -7,11 +7,11 @@
 -- estimate yet, none are covered.
 with
 
-engagements as (
+engagements as {{ inline_import() }} (
     select * from {{ ref('int_engagements_started') }}
 ),
 
-contacts as (
+contacts as {{ inline_import() }} (
     select * from {{ ref('stg_crm__contacts') }}
 ),
 

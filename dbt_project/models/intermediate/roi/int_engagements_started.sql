@@ -5,15 +5,15 @@
 -- answers a campaign's post during the campaign, the campaign come with it.
 with
 
-inbound as (
+inbound as {{ inline_import() }} (
     select * from {{ ref('int_inbound_activities_answered') }}
 ),
 
-activities as (
+activities as {{ inline_import() }} (
     select * from {{ ref('int_activities_classified') }}
 ),
 
-campaigns as (
+campaigns as {{ inline_import() }} (
     select * from {{ ref('stg_costs__campaigns') }}
 ),
 

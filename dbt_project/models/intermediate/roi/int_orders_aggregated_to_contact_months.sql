@@ -2,7 +2,7 @@
 -- Sparse: months without a completed order have no row.
 with
 
-orders as (
+orders as {{ inline_import() }} (
     select * from {{ ref('int_orders_converted') }}
 ),
 

@@ -21,19 +21,19 @@
 {% set build_settings = var('reporting_currency') ~ '|' ~ var('default_margin_rate') %}
 with
 
-orders as (
+orders as {{ inline_import() }} (
     select * from {{ ref('stg_sales__orders') }}
 ),
 
-order_lines as (
+order_lines as {{ inline_import() }} (
     select * from {{ ref('stg_sales__order_lines') }}
 ),
 
-fx_rates as (
+fx_rates as {{ inline_import() }} (
     select * from {{ ref('int_fx_rates_filled') }}
 ),
 
-ingested_files as (
+ingested_files as {{ inline_import() }} (
     select * from {{ ref('stg_quarantine__ingested_files') }}
 ),
 
@@ -45,7 +45,7 @@ build as (
 {% set build_only_touched = incremental_build_tracks('inputs_ingested_through') %}
 {% if build_only_touched %}
 
-built as (
+built as {{ inline_import() }} (
     select * from {{ this }}
 ),
 

@@ -1,14 +1,14 @@
 with
 
-accounts as (
+accounts as {{ inline_import() }} (
     select * from {{ ref('stg_social__accounts') }}
 ),
 
-activities as (
+activities as {{ inline_import() }} (
     select * from {{ ref('stg_social__activities') }}
 ),
 
-identities as (
+identities as {{ inline_import() }} (
     select * from {{ ref('stg_crm__identities') }}
 ),
 

@@ -16,18 +16,18 @@
 
 with
 
-activities as (
+activities as {{ inline_import() }} (
     select * from {{ ref('stg_social__activities') }}
 ),
 
-accounts as (
+accounts as {{ inline_import() }} (
     select * from {{ ref('int_accounts_resolved') }}
 ),
 
 {% set build_only_touched = incremental_build_tracks('source_file_hash') %}
 {% if build_only_touched %}
 
-built as (
+built as {{ inline_import() }} (
     select * from {{ this }}
 ),
 

@@ -1,6 +1,6 @@
 with
 
-activities as (
+activities as {{ inline_import() }} (
     select * from {{ ref('int_activities_classified') }}
 ),
 

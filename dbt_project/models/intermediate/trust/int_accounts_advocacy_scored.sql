@@ -3,15 +3,15 @@
 -- advocates mart; crisis_events reads it for the advocates' counter-voice.
 with
 
-accounts as (
+accounts as {{ inline_import() }} (
     select * from {{ ref('int_accounts_resolved') }}
 ),
 
-activities as (
+activities as {{ inline_import() }} (
     select * from {{ ref('int_activities_scored') }}
 ),
 
-trust as (
+trust as {{ inline_import() }} (
     select * from {{ ref('int_contacts_trust_scored') }}
 ),
 

@@ -1,6 +1,6 @@
 with
 
-evidence as (
+evidence as {{ inline_import() }} (
     select * from {{ ref('int_trust_events_aggregated_to_contact_days') }}
 ),
 

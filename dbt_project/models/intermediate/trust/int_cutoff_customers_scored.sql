@@ -1,18 +1,18 @@
 with
 
-evidence as (
+evidence as {{ inline_import() }} (
     select * from {{ ref('int_trust_events_aggregated_to_contact_days') }}
 ),
 
-orders as (
+orders as {{ inline_import() }} (
     select * from {{ ref('int_orders_converted') }}
 ),
 
-accounts as (
+accounts as {{ inline_import() }} (
     select * from {{ ref('int_accounts_resolved') }}
 ),
 
-activities as (
+activities as {{ inline_import() }} (
     select * from {{ ref('int_activities_scored') }}
 ),
 

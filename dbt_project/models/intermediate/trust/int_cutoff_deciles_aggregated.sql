@@ -2,7 +2,7 @@
 -- trust_validity_by_cutoff and pooled over the cutoffs by trust_validity.
 with
 
-scored as (
+scored as {{ inline_import() }} (
     select * from {{ ref('int_cutoff_customers_scored') }}
 ),
 

@@ -1,6 +1,6 @@
 with
 
-events as (
+events as {{ inline_import() }} (
     select * from {{ ref('int_trust_events_unioned') }}
 ),
 

@@ -1,26 +1,26 @@
 with
 
-orders as (
+orders as {{ inline_import() }} (
     select * from {{ ref('int_orders_converted') }}
 ),
 
-surveys as (
+surveys as {{ inline_import() }} (
     select * from {{ ref('stg_crm__surveys') }}
 ),
 
-tickets as (
+tickets as {{ inline_import() }} (
     select * from {{ ref('stg_crm__tickets') }}
 ),
 
-activities as (
+activities as {{ inline_import() }} (
     select * from {{ ref('int_activities_scored') }}
 ),
 
-inbound as (
+inbound as {{ inline_import() }} (
     select * from {{ ref('int_inbound_activities_answered') }}
 ),
 
-weights as (
+weights as {{ inline_import() }} (
     select * from {{ ref('trust_event_weights') }}
 ),
 

@@ -1,18 +1,18 @@
 with
 
-activities as (
+activities as {{ inline_import() }} (
     select * from {{ ref('int_activities_classified') }}
 ),
 
-accounts as (
+accounts as {{ inline_import() }} (
     select * from {{ ref('stg_social__accounts') }}
 ),
 
-text_scores as (
+text_scores as {{ inline_import() }} (
     select * from {{ ref('stg_analytics__text_scores') }}
 ),
 
-orders as (
+orders as {{ inline_import() }} (
     select * from {{ ref('int_orders_converted') }}
 ),
 

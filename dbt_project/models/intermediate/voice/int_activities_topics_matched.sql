@@ -1,10 +1,10 @@
 with
 
-scored as (
+scored as {{ inline_import() }} (
     select * from {{ ref('int_activities_scored') }}
 ),
 
-text_topics as (
+text_topics as {{ inline_import() }} (
     select * from {{ ref('int_texts_topics_matched') }}
 ),
 

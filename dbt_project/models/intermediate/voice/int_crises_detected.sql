@@ -2,7 +2,7 @@
 -- run does not split it. The rule for a crisis day is in int_negative_mentions_baselined.
 with
 
-daily as (
+daily as {{ inline_import() }} (
     select * from {{ ref('int_negative_mentions_baselined') }}
 ),
 

@@ -2,7 +2,7 @@
 -- known customers among them.
 with
 
-mentions as (
+mentions as {{ inline_import() }} (
     select * from {{ ref('int_crisis_mentions_collected') }}
 ),
 

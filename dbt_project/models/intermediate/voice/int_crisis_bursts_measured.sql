@@ -2,7 +2,7 @@
 -- fell within six consecutive hours.
 with
 
-mentions as (
+mentions as {{ inline_import() }} (
     select * from {{ ref('int_crisis_mentions_collected') }}
 ),
 

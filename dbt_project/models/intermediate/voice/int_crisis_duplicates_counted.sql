@@ -2,11 +2,11 @@
 -- mention by another account.
 with
 
-mentions as (
+mentions as {{ inline_import() }} (
     select * from {{ ref('int_crisis_mentions_collected') }}
 ),
 
-bands as (
+bands as {{ inline_import() }} (
     select * from {{ ref('stg_analytics__text_minhash_bands') }}
 ),
 

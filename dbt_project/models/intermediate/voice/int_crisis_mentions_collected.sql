@@ -2,11 +2,11 @@
 -- on its platform (any platform for 'all') during it.
 with
 
-crises as (
+crises as {{ inline_import() }} (
     select * from {{ ref('int_crises_detected') }}
 ),
 
-scored as (
+scored as {{ inline_import() }} (
     select * from {{ ref('int_activities_scored') }}
 ),
 

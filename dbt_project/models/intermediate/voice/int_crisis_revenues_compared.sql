@@ -3,11 +3,11 @@
 -- history allows. A ratio is null when its windows are not all in the data.
 with
 
-crises as (
+crises as {{ inline_import() }} (
     select * from {{ ref('int_crises_detected') }}
 ),
 
-orders as (
+orders as {{ inline_import() }} (
     select * from {{ ref('int_orders_converted') }}
 ),
 

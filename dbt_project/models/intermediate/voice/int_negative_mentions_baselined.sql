@@ -1,6 +1,6 @@
 with
 
-scored as (
+scored as {{ inline_import() }} (
     select * from {{ ref('int_activities_scored') }}
 ),
 

@@ -13,15 +13,15 @@
 
 with
 
-scored as (
+scored as {{ inline_import() }} (
     select * from {{ ref('int_activities_scored') }}
 ),
 
-texts as (
+texts as {{ inline_import() }} (
     select * from {{ ref('stg_social__activities') }}
 ),
 
-topic_terms as (
+topic_terms as {{ inline_import() }} (
     select * from {{ ref('topic_terms') }}
 ),
 

@@ -1,10 +1,10 @@
 with
 
-contacts as (
+contacts as {{ inline_import() }} (
     select * from {{ ref('stg_crm__contacts') }}
 ),
 
-orders as (
+orders as {{ inline_import() }} (
     select * from {{ ref('int_orders_converted') }}
 ),
 

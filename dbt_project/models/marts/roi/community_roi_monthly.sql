@@ -1,18 +1,18 @@
 with
 
-costs as (
+costs as {{ inline_import() }} (
     select * from {{ ref('int_community_costs_allocated') }}
 ),
 
-engagements as (
+engagements as {{ inline_import() }} (
     select * from {{ ref('int_engagements_covered') }}
 ),
 
-naive as (
+naive as {{ inline_import() }} (
     select * from {{ ref('int_engaged_orders_aggregated_to_months') }}
 ),
 
-effects as (
+effects as {{ inline_import() }} (
     select * from {{ ref('stg_analytics__roi_incremental_monthly') }}
 ),
 

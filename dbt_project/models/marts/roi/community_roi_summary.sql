@@ -1,30 +1,30 @@
 with
 
-costs as (
+costs as {{ inline_import() }} (
     select * from {{ ref('int_community_costs_allocated') }}
 ),
 
-engagements as (
+engagements as {{ inline_import() }} (
     select * from {{ ref('int_engagements_covered') }}
 ),
 
-naive as (
+naive as {{ inline_import() }} (
     select * from {{ ref('int_engaged_orders_aggregated_to_months') }}
 ),
 
-effects as (
+effects as {{ inline_import() }} (
     select * from {{ ref('stg_analytics__roi_incremental_summary') }}
 ),
 
-accounts as (
+accounts as {{ inline_import() }} (
     select * from {{ ref('int_accounts_resolved') }}
 ),
 
-inbound as (
+inbound as {{ inline_import() }} (
     select * from {{ ref('int_inbound_activities_answered') }}
 ),
 
-contact_orders as (
+contact_orders as {{ inline_import() }} (
     select * from {{ ref('int_orders_aggregated_to_contact_months') }}
 ),
 

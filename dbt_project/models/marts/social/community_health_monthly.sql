@@ -1,10 +1,10 @@
 with
 
-activities as (
+activities as {{ inline_import() }} (
     select * from {{ ref('int_activities_classified') }}
 ),
 
-page_metrics as (
+page_metrics as {{ inline_import() }} (
     select * from {{ ref('stg_social__page_metrics') }}
 ),
 

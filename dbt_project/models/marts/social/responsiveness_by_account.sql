@@ -3,15 +3,15 @@
 -- account whose handle the text mentions first (@handle); otherwise unattributed.
 with
 
-inbound as (
+inbound as {{ inline_import() }} (
     select * from {{ ref('int_inbound_activities_answered') }}
 ),
 
-activities as (
+activities as {{ inline_import() }} (
     select * from {{ ref('stg_social__activities') }}
 ),
 
-accounts as (
+accounts as {{ inline_import() }} (
     select * from {{ ref('int_accounts_resolved') }}
 ),
 

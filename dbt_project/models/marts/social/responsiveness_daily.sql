@@ -1,6 +1,6 @@
 with
 
-inbound as (
+inbound as {{ inline_import() }} (
     select * from {{ ref('int_inbound_activities_answered') }}
 ),
 

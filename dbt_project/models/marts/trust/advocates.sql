@@ -1,6 +1,6 @@
 with
 
-advocacy as (
+advocacy as {{ inline_import() }} (
     select * from {{ ref('int_accounts_advocacy_scored') }}
 ),
 

@@ -1,26 +1,26 @@
 with
 
-contacts as (
+contacts as {{ inline_import() }} (
     select * from {{ ref('stg_crm__contacts') }}
 ),
 
-scored as (
+scored as {{ inline_import() }} (
     select * from {{ ref('int_contacts_trust_scored') }}
 ),
 
-events as (
+events as {{ inline_import() }} (
     select * from {{ ref('int_trust_events_unioned') }}
 ),
 
-activities as (
+activities as {{ inline_import() }} (
     select * from {{ ref('int_activities_scored') }}
 ),
 
-orders as (
+orders as {{ inline_import() }} (
     select * from {{ ref('int_orders_converted') }}
 ),
 
-surveys as (
+surveys as {{ inline_import() }} (
     select * from {{ ref('stg_crm__surveys') }}
 ),
 

@@ -1,10 +1,10 @@
 with
 
-evidence as (
+evidence as {{ inline_import() }} (
     select * from {{ ref('int_trust_events_aggregated_to_contact_days') }}
 ),
 
-states as (
+states as {{ inline_import() }} (
     select * from {{ ref('int_trust_states_tracked') }}
 ),
 

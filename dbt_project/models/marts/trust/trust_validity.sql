@@ -1,10 +1,10 @@
 with
 
-by_cutoff as (
+by_cutoff as {{ inline_import() }} (
     select * from {{ ref('int_cutoff_deciles_aggregated') }}
 ),
 
-customers_scored as (
+customers_scored as {{ inline_import() }} (
     select * from {{ ref('int_cutoff_customers_scored') }}
 ),
 

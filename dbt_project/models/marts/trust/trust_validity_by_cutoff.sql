@@ -1,6 +1,6 @@
 with
 
-deciles as (
+deciles as {{ inline_import() }} (
     select * from {{ ref('int_cutoff_deciles_aggregated') }}
 ),
 

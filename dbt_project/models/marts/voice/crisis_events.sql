@@ -3,31 +3,31 @@
 -- counter-voice is counted here, from the accounts' advocacy (int_accounts_advocacy_scored).
 with
 
-crises as (
+crises as {{ inline_import() }} (
     select * from {{ ref('int_crises_detected') }}
 ),
 
-author_shares as (
+author_shares as {{ inline_import() }} (
     select * from {{ ref('int_crisis_authors_aggregated') }}
 ),
 
-duplicate_counts as (
+duplicate_counts as {{ inline_import() }} (
     select * from {{ ref('int_crisis_duplicates_counted') }}
 ),
 
-bursts as (
+bursts as {{ inline_import() }} (
     select * from {{ ref('int_crisis_bursts_measured') }}
 ),
 
-revenue_change as (
+revenue_change as {{ inline_import() }} (
     select * from {{ ref('int_crisis_revenues_compared') }}
 ),
 
-scored as (
+scored as {{ inline_import() }} (
     select * from {{ ref('int_activities_scored') }}
 ),
 
-advocates as (
+advocates as {{ inline_import() }} (
     select * from {{ ref('int_accounts_advocacy_scored') }}
 ),
 

@@ -1,6 +1,6 @@
 with
 
-daily as (
+daily as {{ inline_import() }} (
     select * from {{ ref('int_negative_mentions_baselined') }}
 ),
 

@@ -1,14 +1,14 @@
 with
 
-scored as (
+scored as {{ inline_import() }} (
     select * from {{ ref('int_activities_scored') }}
 ),
 
-topics as (
+topics as {{ inline_import() }} (
     select * from {{ ref('int_activities_topics_matched') }}
 ),
 
-answered as (
+answered as {{ inline_import() }} (
     select * from {{ ref('int_inbound_activities_answered') }}
 ),
 

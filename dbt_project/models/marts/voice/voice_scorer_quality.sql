@@ -1,6 +1,6 @@
 with
 
-quality as (
+quality as {{ inline_import() }} (
     select * from {{ ref('stg_analytics__voice_scorer_quality') }}
 ),
 

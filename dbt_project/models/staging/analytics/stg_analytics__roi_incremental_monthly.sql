@@ -1,6 +1,6 @@
 with
 
-source as (
+source as {{ inline_import() }} (
     select * from {{ source('analytics', 'roi_incremental_monthly') }}
 ),
 

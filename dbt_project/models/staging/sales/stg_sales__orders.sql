@@ -17,7 +17,7 @@
 
 with
 
-ingested_files as (
+ingested_files as {{ inline_import() }} (
     select * from {{ ref('stg_quarantine__ingested_files') }}
 ),
 

@@ -4,7 +4,7 @@ source as (
     {{ latest_by_key(source('raw', 'social__labelled_texts'), ['label_id']) }}
 ),
 
-activities as (
+activities as {{ inline_import() }} (
     select * from {{ ref('stg_social__activities') }}
 ),
 
