@@ -27,7 +27,15 @@
     where _version_rank = 1
 {% endmacro %}
 
-{#- The CTEs a staged landing entity builds from (the model defines `ingested_files`,
+{#- The large landing entities (social activities, orders, order lines) are staged as
+    tables, not views like the other staging models: they are read several times a run
+    (models, their tests, the quality checks), and as views each read re-ran the
+    last-file-wins window over every row (at L 10-15M rows, 3-8 s a read). Where the
+    engine allows they are incremental: a daily run ranks again only the keys that occur
+    in files ingested since the last build and replaces their rows, so the table equals
+    a full build (a retraction drops the table: the next run builds it whole).
+
+    These are the CTEs such a model builds from (the model defines `ingested_files`,
     the ingestion log): `build`, the log's newest ingested_at, stored on every row as
     inputs_ingested_through; and, when the run only adds to the built table,
     `keys_in_new_files`: the keys of `relation` in files logged after the newest
@@ -48,12 +56,7 @@ build as (
     ),
 
     new_files as (
-        select ingested_files.file_hash
-        from ingested_files
-        cross join last_build
-        where
-            ingested_files.status = 'loaded'
-            and ingested_files.ingested_at > last_build.inputs_ingested_through
+        {{ files_loaded_after('last_build') }}
     ),
 
     keys_in_new_files as (
@@ -64,4 +67,15 @@ build as (
     ),
 
 {% endif %}
+{% endmacro %}
+
+{#- The landing files the ingestion log shows loaded after `last_build`'s
+    inputs_ingested_through (a one-row CTE); reads the model's `ingested_files`. -#}
+{% macro files_loaded_after(last_build) %}
+    select ingested_files.file_hash
+    from ingested_files
+    cross join {{ last_build }}
+    where
+        ingested_files.status = 'loaded'
+        and ingested_files.ingested_at > {{ last_build }}.inputs_ingested_through
 {% endmacro %}

@@ -61,12 +61,7 @@ last_build as (
 ),
 
 new_files as (
-    select ingested_files.file_hash
-    from ingested_files
-    cross join last_build
-    where
-        ingested_files.status = 'loaded'
-        and ingested_files.ingested_at > last_build.inputs_ingested_through
+    {{ files_loaded_after('last_build') }}
 ),
 
 built_rates as (

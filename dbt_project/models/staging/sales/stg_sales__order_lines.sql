@@ -1,18 +1,6 @@
-{#- A table, not a view like the other staging models: a large landing entity read
-    several times a run (models, their tests, the quality checks). As a view, each read
-    re-ran the last-file-wins window over every row (at L 10-15M rows, 3-8 s a read);
-    built once, they read the result (issue 23). Incremental where the engine allows:
-    a daily run ranks again only the keys that occur in files ingested since the last
-    build and replaces their rows, so the table equals a full build (a retraction
-    drops the table: the next run builds it whole). -#}
-{{
-    config(
-        materialized=incremental_where_supported(),
-        unique_key=['order_id', 'line_no'],
-        incremental_strategy='delete+insert',
-        on_schema_change='sync_all_columns',
-    )
-}}
+{#- Staged as a table, incremental where the engine allows: why and how in
+    staged_build_ctes (macros/latest_by_key.sql). -#}
+{{ config(materialized=incremental_where_supported(), unique_key=['order_id', 'line_no']) }}
 {% set build_only_touched = incremental_build_tracks('inputs_ingested_through') %}
 
 with
