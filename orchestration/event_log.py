@@ -33,13 +33,14 @@ ENGINES_KEPT = 16
 
 
 class SqliteEventLogStorageKeepingEngines(SqliteEventLogStorage):
-    """Configured by the Dagster home folder (`dagster_home: {env: DAGSTER_HOME}`):
-    the files are where Dagster's default storage puts them, <home>/history/runs."""
+    """Configured by the Dagster home folder's path (`dagster_home:`, which trustcap
+    writes and keeps equal to the folder's): the files are where Dagster's default
+    storage puts them, <home>/history/runs. It subclasses Dagster's own storage, a
+    private class: the locked Dagster version is the one it was written against."""
 
     def __init__(self, dagster_home: str, inst_data: ConfigurableClassData | None = None):
         # set before the parent's constructor, which may already write (reindexing)
         self._engines: OrderedDict[str, Engine] = OrderedDict()
-        self._dagster_home = dagster_home
         super().__init__(os.path.join(dagster_home, "history", "runs"), inst_data)
 
     @classmethod
