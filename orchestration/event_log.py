@@ -4,8 +4,8 @@ Dagster's `SqliteEventLogStorage` creates an engine for every write and disposes
 after: with it, SQLAlchemy's compiled-statement cache, which lives on the engine, is
 empty for every event. A run writes about a thousand events (a materialization per
 dbt model, an evaluation per dbt test, their planned events), and on the demo this cost
-about 10 s of a 45 s run. This storage keeps the engines (the few most recent files)
-and nothing else: each write still opens its own SQLite connection (no connection
+10.5 s of a 49 s profiled run, 6.7 s with this storage. It keeps the engines (the few
+most recent files) and nothing else: each write still opens its own SQLite connection (no connection
 pool, as Dagster has it, so no process holds a file between writes), in the same
 files, tables and transactions, so Dagster's UI and daemon read what it writes.
 
