@@ -1,13 +1,15 @@
-"""Dagster's SQLite event log, with one SQLAlchemy engine per database file.
+"""Dagster's SQLite event log, with one SQLAlchemy engine and connection per file.
 
 Dagster's `SqliteEventLogStorage` creates an engine for every write and disposes of it
 after: with it, SQLAlchemy's compiled-statement cache, which lives on the engine, is
-empty for every event. A run writes about a thousand events (a materialization per
-dbt model, an evaluation per dbt test, their planned events), and on the demo this cost
-10.5 s of a 49 s profiled run, 6.7 s with this storage. It keeps the engines (the few
-most recent files) and nothing else: each write still opens its own SQLite connection (no connection
-pool, as Dagster has it, so no process holds a file between writes), in the same
-files, tables and transactions, so Dagster's UI and daemon read what it writes.
+empty for every event, and every event opens, commits and closes its own SQLite
+connection (closing the last connection to a WAL file checkpoints it). A run writes
+about a thousand events (a materialization per dbt model, an evaluation per dbt test,
+their planned events), and on the demo this cost 10.5 s of a 49 s profiled run; 6.7 s
+with the engines kept, and less with their connections kept open between writes (an
+idle SQLite connection in WAL mode holds no lock: the UI, the daemon and other runs
+read and write the same files meanwhile). The files, tables and transactions are
+Dagster's own, so its UI and daemon read what this writes.
 
 `trustcap` names it in the dagster.yaml it writes (trustcap/run.py); a dagster.yaml
 without it keeps Dagster's own storage, slower, with the same data.
@@ -26,7 +28,7 @@ from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 # a run writes to its own file and the index; the UI reads a few runs at a time
 ENGINES_KEPT = 16
@@ -56,7 +58,10 @@ class SqliteEventLogStorageKeepingEngines(SqliteEventLogStorage):
         if engine is None:
             engine = create_engine(
                 self.conn_string_for_shard(shard),
-                poolclass=NullPool,
+                # writes are serialised by the storage's lock: one connection is kept
+                poolclass=QueuePool,
+                pool_size=1,
+                max_overflow=2,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
             )
         self._engines[shard] = engine  # the most recent last
@@ -66,7 +71,8 @@ class SqliteEventLogStorageKeepingEngines(SqliteEventLogStorage):
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
-        # the parent's _connect, without creating and disposing of an engine each time
+        # the parent's _connect, without creating and disposing of an engine (and its
+        # connection) each time
         with self._db_lock:
             engine = self._engine(shard)
             if shard not in self._initialized_dbs:
@@ -78,6 +84,11 @@ class SqliteEventLogStorageKeepingEngines(SqliteEventLogStorage):
     def upgrade(self) -> None:
         super().upgrade()
         self._drop_engines()
+
+    def wipe(self) -> None:
+        # the parent deletes the files: no kept connection may go on writing to them
+        self._drop_engines()
+        super().wipe()
 
     def dispose(self) -> None:
         super().dispose()

@@ -3,6 +3,9 @@ its engines, where Dagster's own storage would put them, and follows its folder 
 the folder moves."""
 
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 from dagster import (
     AssetCheckResult,
@@ -29,15 +32,17 @@ def counted_is_positive() -> AssetCheckResult:
     return AssetCheckResult(passed=True)
 
 
-def _run_job(home) -> str:
+def _run_job(home, instance: DagsterInstance | None = None) -> str:
     job = Definitions(
         assets=[counted], asset_checks=[counted_is_positive]
     ).resolve_implicit_global_asset_job_def()
-    with DagsterInstance.from_config(str(home)) as instance:
-        assert isinstance(instance.event_log_storage, SqliteEventLogStorageKeepingEngines)
-        result = job.execute_in_process(instance=instance)
-        assert result.success
-        return result.run_id
+    if instance is None:
+        with DagsterInstance.from_config(str(home)) as own:
+            return _run_job(home, own)
+    assert isinstance(instance.event_log_storage, SqliteEventLogStorageKeepingEngines)
+    result = job.execute_in_process(instance=instance)
+    assert result.success
+    return result.run_id
 
 
 def test_events_are_stored_and_read_back_from_the_usual_files(tmp_path, monkeypatch):
@@ -74,3 +79,48 @@ def test_a_moved_home_keeps_its_own_event_log(tmp_path):
         assert instance.get_run_by_id(run_id) is not None
         assert any(e.dagster_event for e in instance.all_logs(run_id))
     assert not first.dagster_home.exists()  # nothing written back where it was
+
+
+def test_kept_connections_let_another_process_write_and_read_meanwhile(tmp_path):
+    """A run's instance keeps its connections open between writes; the UI or another
+    run (another instance, here in a child process) writes to the same files meanwhile,
+    and each sees the other's runs and events."""
+    settings = settings_for(tmp_path / "landing", tmp_path / "warehouse")
+    ensure_dagster_home(settings)
+    home = settings.dagster_home
+    with DagsterInstance.from_config(str(home)) as instance:
+        first = _run_job(home, instance)
+        # this instance has written: its engines hold open connections now
+        kept = instance.event_log_storage._engines
+        assert kept and all(e.pool.checkedin() == 1 for e in kept.values())
+        other = subprocess.run(
+            [sys.executable, "-c", _OTHER_RUN, str(home), str(Path(__file__).parent.parent.parent)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert other.returncode == 0, other.stderr[-3000:]
+        second = other.stdout.strip().splitlines()[-1]
+        third = _run_job(home, instance)  # and this instance writes again after it
+        for run_id in (first, second, third):
+            assert any(
+                e.dagster_event and e.dagster_event.event_type == DagsterEventType.RUN_SUCCESS
+                for e in instance.all_logs(run_id)
+            ), run_id
+        assert len(instance.get_runs()) == 3
+        # wiping deletes the files: the kept connections go with them, and runs after
+        # a wipe are stored in new files
+        instance.wipe()
+        fourth = _run_job(home, instance)
+        assert [r.run_id for r in instance.get_runs()] == [fourth]
+        assert any(e.dagster_event for e in instance.all_logs(fourth))
+        assert not any(instance.all_logs(first))
+
+
+_OTHER_RUN = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from tests.unit.test_event_log import _run_job
+print(_run_job(sys.argv[1]))
+"""
