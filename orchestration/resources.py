@@ -1,14 +1,18 @@
 """Resources shared by the assets. Settings are read when a run starts, not at import."""
 
+import sys
 from functools import cached_property
 from importlib.metadata import version
+from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
+from pydantic import PrivateAttr
 
-from core.settings import DBT_PROJECT_DIR, Settings, dbt_executable
+from core.settings import DBT_PROJECT_DIR, Settings, SettingsError, dbt_executable
 from orchestration.defs.dbt.project import dbt_project
+from orchestration.warm_dbt import WarmDbt
 
 
 class SettingsResource(ConfigurableResource):
@@ -34,6 +38,34 @@ class VenvDbtCliResource(DbtCliResource):
         one connection after dbt has exited); without one, those fetches return nothing."""
         return None
 
+    # dbt commands forked from a process that imported dbt when the run started
+    # (orchestration/warm_dbt.py); the executable is its launcher, `trustcap-dbt`
+    _warm: WarmDbt | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        if Path(self.dbt_executable).name != WARM_LAUNCHER:
+            return
+        try:
+            settings = Settings.from_env()
+        except SettingsError:
+            return  # the run stops on it with its own message; dbt needs no warm process
+        self._warm = WarmDbt(settings.engine, settings.subprocess_env())
+        self._warm.start()
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._warm is not None:
+            self._warm.stop()
+            self._warm = None
+
+
+WARM_LAUNCHER = "trustcap-dbt"
+
+
+def dbt_launcher() -> str:
+    """The warm launcher installed beside this Python (pyproject's scripts), or dbt."""
+    beside = Path(sys.executable).parent / WARM_LAUNCHER
+    return str(beside) if beside.exists() else dbt_executable()
+
 
 def build_resources() -> dict[str, object]:
     return {
@@ -41,6 +73,6 @@ def build_resources() -> dict[str, object]:
         "dbt": VenvDbtCliResource(
             project_dir=dbt_project(),
             profiles_dir=DBT_PROJECT_DIR,
-            dbt_executable=dbt_executable(),
+            dbt_executable=dbt_launcher(),
         ),
     }

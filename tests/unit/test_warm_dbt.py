@@ -1,0 +1,116 @@
+"""dbt commands forked from the warm process behave as the `dbt` executable does: the
+same output and exit code, interrupts reach dbt, and without a warm process the
+launcher is plain dbt. (Every pipeline test runs its dbt steps through it too.)"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.resources import WARM_LAUNCHER
+from orchestration.warm_dbt import SOCKET_ENV, WarmDbt
+
+LAUNCHER = str(Path(sys.executable).parent / WARM_LAUNCHER)
+DBT = str(Path(sys.executable).parent / "dbt")
+
+
+@pytest.fixture
+def warm(monkeypatch):
+    monkeypatch.delenv(SOCKET_ENV, raising=False)
+    process = WarmDbt("duckdb", {"DO_NOT_TRACK": "1"})
+    process.start()
+    yield process
+    process.stop()
+
+
+def _run(executable, *args, cwd, env=None) -> tuple[int, str, set[int], int]:
+    """Exit code, output, the pids dbt's JSON events name, and the launched pid."""
+    process = subprocess.Popen(
+        [executable, *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    out, _ = process.communicate(timeout=120)
+    pids = {json.loads(line)["info"]["pid"] for line in out.splitlines() if line.startswith("{")}
+    return process.returncode, out, pids, process.pid
+
+
+def _event_names(out: str) -> list[str]:
+    return [json.loads(line)["info"]["name"] for line in out.splitlines() if line.startswith("{")]
+
+
+def test_a_forked_command_prints_and_exits_as_dbt_does(warm, tmp_path):
+    assert os.environ[SOCKET_ENV]
+    # a command that fails: no project in the folder (exit code 2, an error event)
+    code, out, pids, launcher = _run(LAUNCHER, "parse", "--log-format", "json", cwd=tmp_path)
+    plain_code, plain_out, plain_pids, plain = _run(
+        DBT, "parse", "--log-format", "json", cwd=tmp_path
+    )
+    assert pids and launcher not in pids  # dbt ran in a fork of the warm process
+    assert plain_pids == {plain}
+    assert code == plain_code == 2
+    assert "No dbt_project.yml found" in out
+    # the same events, in the same order (times, pids and invocation ids aside)
+    assert _event_names(out) == _event_names(plain_out) and _event_names(out)
+    assert _run(LAUNCHER, "--version", cwd=tmp_path)[:2] == _run(DBT, "--version", cwd=tmp_path)[:2]
+
+
+def _waiting_dbt_init(folder: Path) -> subprocess.Popen:
+    """`dbt init` through the launcher, once it waits for an answer on stdin."""
+    launcher = subprocess.Popen(
+        [LAUNCHER, "init"],
+        cwd=folder,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    prompt = ""
+    while "name for your project" not in prompt:
+        char = launcher.stdout.read(1)
+        assert char, prompt
+        prompt += char
+    return launcher
+
+
+def test_an_interrupt_reaches_the_forked_dbt(warm, tmp_path):
+    launcher = _waiting_dbt_init(tmp_path)
+    launcher.send_signal(signal.SIGINT)
+    launcher.wait(timeout=60)  # stdin stays open: only the interrupt ends dbt's wait
+    out = launcher.stdout.read()
+    assert launcher.returncode not in (0, None), out
+    assert "Abort" in out or "KeyboardInterrupt" in out, out
+    assert [p.name for p in tmp_path.iterdir()] == ["logs"]  # no project was made
+
+
+def test_stopping_ends_the_warm_process_and_any_dbt_it_started(tmp_path, monkeypatch):
+    monkeypatch.delenv(SOCKET_ENV, raising=False)
+    warm = WarmDbt("duckdb", {})
+    warm.start()
+    launcher = _waiting_dbt_init(tmp_path)
+    server = warm._process
+    warm.stop()
+    assert server.poll() is not None
+    launcher.wait(timeout=60)  # its dbt was stopped (stdin still open): it ends too
+    assert launcher.returncode != 0
+    assert SOCKET_ENV not in os.environ
+
+
+def test_without_a_warm_process_the_launcher_is_dbt(tmp_path, monkeypatch):
+    monkeypatch.delenv(SOCKET_ENV, raising=False)
+    plain = _run(DBT, "parse", "--log-format", "json", cwd=tmp_path)
+    for socket_path in ("", str(tmp_path / "gone")):
+        env = {**os.environ, SOCKET_ENV: socket_path}
+        code, out, pids, launcher = _run(
+            LAUNCHER, "parse", "--log-format", "json", cwd=tmp_path, env=env
+        )
+        assert pids == {launcher}  # the launcher became dbt
+        assert code == plain[0] == 2
+        assert _event_names(out) == _event_names(plain[1])
