@@ -27,6 +27,7 @@ command.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import select
@@ -177,6 +178,9 @@ def _fork_dbt(listener: socket.socket, conn: socket.socket) -> int | None:
         traceback.print_exc()
     finally:
         try:
+            # what a dbt process does when it exits: its exit handlers (multiprocessing's
+            # among them, which release the locks dbt's adapters made), then the flush
+            atexit._run_exitfuncs()
             sys.stdout.flush()
             sys.stderr.flush()
             conn.sendall(f"exit {code}\n".encode())
