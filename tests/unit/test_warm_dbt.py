@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import DBT_PROJECT_DIR
 from orchestration.resources import WARM_LAUNCHER
 from orchestration.warm_dbt import SOCKET_ENV, WarmDbt
 
@@ -114,3 +115,27 @@ def test_without_a_warm_process_the_launcher_is_dbt(tmp_path, monkeypatch):
         assert pids == {launcher}  # the launcher became dbt
         assert code == plain[0] == 2
         assert _event_names(out) == _event_names(plain[1])
+
+
+def test_a_forked_command_on_the_project_ends_cleanly(warm, tmp_path):
+    """`dbt parse` of this project, which loads the adapter: exit 0, and nothing left
+    behind that warns (a fork that skipped the exit handlers left dbt's adapter locks
+    to multiprocessing's tracker, which warned of leaked semaphores)."""
+    env = {**os.environ, "TC_WAREHOUSE_DIR": str(tmp_path), "DBT_TARGET": "duckdb"}
+    target = tmp_path / "target"
+    code, out, pids, launcher = _run(
+        LAUNCHER,
+        "--log-format",
+        "json",
+        "parse",
+        "--no-partial-parse",
+        "--target-path",
+        str(target),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+    )
+    assert code == 0, out[-3000:]
+    assert pids and launcher not in pids
+    assert "leaked" not in out and "Traceback" not in out, out[-3000:]
