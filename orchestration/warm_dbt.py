@@ -43,6 +43,7 @@ from pathlib import Path
 # the launcher finds the warm process's socket here
 SOCKET_ENV = "TC_WARM_DBT_SOCKET"
 _HEADER = struct.Struct("!Q")
+_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
 
 # --- the launcher: `trustcap-dbt`, run by dagster-dbt as its dbt executable ---
@@ -61,6 +62,7 @@ def launch() -> None:
             code = None
         if code is not None:
             sys.exit(code)
+        sys.stderr.write("trustcap-dbt: the warm dbt process did not start dbt; running dbt\n")
     # no warm process, or it went before starting dbt: be dbt
     real = str(Path(sys.executable).parent / "dbt")
     os.execv(real, [real, *argv])
@@ -92,6 +94,7 @@ def _follow(conn: socket.socket) -> int | None:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, forward)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _INTERRUPTS)
     reader = conn.makefile("r", encoding="utf-8")
     for line in reader:
         word, _, value = line.strip().partition(" ")
@@ -161,9 +164,11 @@ def _fork_dbt(listener: socket.socket, conn: socket.socket) -> int | None:
     code = 1
     try:
         listener.close()
+        # interrupts as a new dbt process has them, whatever the run's process had
         for signum in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _INTERRUPTS)
         conn.sendall(f"pid {os.getpid()}\n".encode())
         for target, fd in enumerate(fds):
             os.dup2(fd, target)

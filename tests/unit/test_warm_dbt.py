@@ -81,11 +81,21 @@ def _waiting_dbt_init(folder: Path) -> subprocess.Popen:
     return launcher
 
 
+def _output_once_ended(launcher: subprocess.Popen) -> str:
+    """Its output once it has ended by itself (stdin stays open: dbt init would wait
+    for ever), or a failure with what it printed."""
+    try:
+        launcher.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        pytest.fail(f"still running 30 s later; it printed: {launcher.stdout.read()[-3000:]}")
+    return launcher.stdout.read()
+
+
 def test_an_interrupt_reaches_the_forked_dbt(warm, tmp_path):
     launcher = _waiting_dbt_init(tmp_path)
     launcher.send_signal(signal.SIGINT)
-    launcher.wait(timeout=60)  # stdin stays open: only the interrupt ends dbt's wait
-    out = launcher.stdout.read()
+    out = _output_once_ended(launcher)
     assert launcher.returncode not in (0, None), out
     assert "Abort" in out or "KeyboardInterrupt" in out, out
     assert [p.name for p in tmp_path.iterdir()] == ["logs"]  # no project was made
@@ -99,8 +109,8 @@ def test_stopping_ends_the_warm_process_and_any_dbt_it_started(tmp_path, monkeyp
     server = warm._process
     warm.stop()
     assert server.poll() is not None
-    launcher.wait(timeout=60)  # its dbt was stopped (stdin still open): it ends too
-    assert launcher.returncode != 0
+    out = _output_once_ended(launcher)  # its dbt was stopped: it ends too
+    assert launcher.returncode != 0, out
     assert SOCKET_ENV not in os.environ
 
 
