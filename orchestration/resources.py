@@ -1,5 +1,6 @@
 """Resources shared by the assets. Settings are read when a run starts, not at import."""
 
+import json
 import sys
 from functools import cached_property
 from importlib.metadata import version
@@ -49,7 +50,18 @@ class VenvDbtCliResource(DbtCliResource):
             settings = Settings.from_env()
         except SettingsError:
             return  # the run stops on it with its own message; dbt needs no warm process
-        self._warm = WarmDbt(settings.engine, settings.subprocess_env())
+        # what dagster-dbt hands each dbt command (defs/dbt/assets.py), so that the
+        # warm process's parse is the commands' parse
+        project_dir, profiles_dir = str(Path(self.project_dir)), str(self.profiles_dir)
+        self._warm = WarmDbt(
+            settings.engine,
+            {
+                **settings.subprocess_env(),
+                "DBT_PROJECT_DIR": project_dir,
+                "DBT_PROFILES_DIR": profiles_dir,
+            },
+            parse={"vars": json.dumps(settings.dbt_vars()), "project_dir": project_dir},
+        )
         self._warm.start()
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:

@@ -149,3 +149,53 @@ def test_a_forked_command_on_the_project_ends_cleanly(warm, tmp_path):
     assert code == 0, out[-3000:]
     assert pids and launcher not in pids
     assert "leaked" not in out and "Traceback" not in out, out[-3000:]
+
+
+def test_a_command_with_the_run_s_inputs_runs_on_the_project_parsed_once(tmp_path, monkeypatch):
+    """The warm process parses the project with the run's vars and settings; a command
+    with exactly those runs on that parse in a fork, any other is plain dbt (a fork of
+    a process that has parsed would deadlock in dbt's static parser), both giving
+    dbt's answer."""
+    monkeypatch.delenv(SOCKET_ENV, raising=False)
+    run_vars = json.dumps({"raw_dir": str(tmp_path / "raw")})
+    env = {
+        "TC_WAREHOUSE_DIR": str(tmp_path),
+        "DBT_TARGET": "duckdb",
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+    }
+    warm = WarmDbt("duckdb", env, parse={"vars": run_vars, "project_dir": str(DBT_PROJECT_DIR)})
+    warm.start()
+    try:
+        listed = {}
+        for name, command_vars in (("run's", run_vars), ("other", json.dumps({"raw_dir": "x"}))):
+            code, out, pids, launcher = _run(
+                LAUNCHER,
+                "--log-format",
+                "json",
+                "ls",
+                "--resource-type",
+                "model",
+                "--vars",
+                command_vars,
+                "--target-path",
+                str(tmp_path / name),
+                cwd=DBT_PROJECT_DIR,
+                env={**os.environ, **env},
+            )
+            assert code == 0, out[-3000:]
+            events = _event_names(out)
+            if name == "run's":
+                assert pids and launcher not in pids  # a fork of the warm process
+                assert "UnableToPartialParse" not in events  # it parsed nothing itself
+            else:
+                assert pids == {launcher}  # dbt itself, which parses
+                assert "UnableToPartialParse" in events
+            listed[name] = sorted(
+                json.loads(line)["info"]["msg"]
+                for line in out.splitlines()
+                if line.startswith("{") and json.loads(line)["info"]["name"] == "PrintEvent"
+            )
+        assert listed["run's"] == listed["other"] and len(listed["run's"]) > 50
+    finally:
+        warm.stop()

@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -65,6 +66,7 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, settings: Settin
     # --no-write-json: nothing reads this invocation's manifest.json and run_results.json
     # (Dagster has the project's manifest; events come from dbt's log stream), and
     # writing them cost about 1 s a step (its partial parse is still saved)
+    handed_in = _parse_file_digest(MANIFEST_PATH.parent / "partial_parse.msgpack")
     invocation = dbt.cli(
         [
             "build",
@@ -80,19 +82,26 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, settings: Settin
     yield from with_warehouse_metadata(
         invocation.stream(), invocation.manifest, s, context.log.warning
     )
-    _keep_parse_and_clean_up(Path(invocation.target_path))
+    _keep_parse_and_clean_up(Path(invocation.target_path), handed_in)
 
 
-def _keep_parse_and_clean_up(invocation_target: Path) -> None:
+def _parse_file_digest(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def _keep_parse_and_clean_up(invocation_target: Path, handed_in: str | None) -> None:
     """dagster-dbt gives each invocation a target folder seeded with the project's
     partial_parse.msgpack. Hand this invocation's parse back, so the next dbt step
     with the same vars and profile parses partially (3.7 s instead of 7.4 s here),
-    and drop the folder, which would otherwise pile up one per step and run."""
+    and drop the folder, which would otherwise pile up one per step and run. Only a
+    parse dbt wrote in this step: a command run on the warm process's parse
+    (orchestration/warm_dbt.py) parses nothing, and its folder holds the file as it
+    was handed in, older than the one the warm process has written meanwhile."""
     project_target = MANIFEST_PATH.parent
     if invocation_target.resolve() == project_target.resolve():
         return
     parsed = invocation_target / "partial_parse.msgpack"
-    if parsed.exists():
+    if parsed.exists() and _parse_file_digest(parsed) != handed_in:
         kept = project_target / "partial_parse.msgpack"
         write_atomic(kept, lambda tmp: shutil.copyfile(parsed, tmp))
     shutil.rmtree(invocation_target, ignore_errors=True)
