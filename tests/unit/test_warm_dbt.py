@@ -60,7 +60,6 @@ def test_a_forked_command_prints_and_exits_as_dbt_does(warm, tmp_path):
     assert "No dbt_project.yml found" in out
     # the same events, in the same order (times, pids and invocation ids aside)
     assert _event_names(out) == _event_names(plain_out) and _event_names(out)
-    assert _run(LAUNCHER, "--version", cwd=tmp_path)[:2] == _run(DBT, "--version", cwd=tmp_path)[:2]
 
 
 def _waiting_dbt_init(folder: Path) -> subprocess.Popen:
@@ -117,7 +116,7 @@ def test_stopping_ends_the_warm_process_and_any_dbt_it_started(tmp_path, monkeyp
 def test_without_a_warm_process_the_launcher_is_dbt(tmp_path, monkeypatch):
     monkeypatch.delenv(SOCKET_ENV, raising=False)
     plain = _run(DBT, "parse", "--log-format", "json", cwd=tmp_path)
-    for socket_path in ("", str(tmp_path / "gone")):
+    for socket_path in (str(tmp_path / "gone"),):  # set, but nothing listens there
         env = {**os.environ, SOCKET_ENV: socket_path}
         code, out, pids, launcher = _run(
             LAUNCHER, "parse", "--log-format", "json", cwd=tmp_path, env=env
