@@ -114,7 +114,9 @@ def _follow(conn: socket.socket) -> int | None:
         elif word == "exit":
             return int(value)
         elif word == "plain":
-            return None
+            return 130 if pending else None  # interrupted before dbt started: no dbt
+    if pending:
+        return 130
     if not child:
         sys.stderr.write("trustcap-dbt: the warm dbt process did not start dbt; running dbt\n")
         return None
