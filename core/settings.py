@@ -8,6 +8,7 @@ working folder.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -583,6 +584,11 @@ class Settings:
             "analytics_dir": self.analytics_dir.as_posix(),
             "handover_dir": self.handover_dir.as_posix(),
         }
+
+    def dbt_vars_argument(self) -> str:
+        """`--vars` as every dbt command of a run gets it: one spelling, so that the
+        warm dbt process's parse (orchestration/warm_dbt.py) matches the commands'."""
+        return json.dumps(self.dbt_vars())
 
     def subprocess_env(self) -> dict[str, str]:
         """Environment for child processes (dbt, `dagster dev`, run workers): every

@@ -1,6 +1,5 @@
 """Resources shared by the assets. Settings are read when a run starts, not at import."""
 
-import json
 import sys
 from functools import cached_property
 from importlib.metadata import version
@@ -60,7 +59,7 @@ class VenvDbtCliResource(DbtCliResource):
                 "DBT_PROJECT_DIR": project_dir,
                 "DBT_PROFILES_DIR": profiles_dir,
             },
-            parse={"vars": json.dumps(settings.dbt_vars()), "project_dir": project_dir},
+            parse={"vars": settings.dbt_vars_argument(), "project_dir": project_dir},
         )
         self._warm.start()
 

@@ -94,7 +94,7 @@ def ensure_manifest(settings: Settings) -> None:
             "--quiet",
             # the run's own vars, so that `dbt build` can reuse this parse
             "--vars",
-            json.dumps(settings.dbt_vars()),
+            settings.dbt_vars_argument(),
         ],
         capture_output=True,
         text=True,

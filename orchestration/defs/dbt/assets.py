@@ -1,7 +1,6 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
 import hashlib
-import json
 import os
 import shutil
 from collections.abc import Mapping
@@ -74,7 +73,7 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, settings: Settin
             "--exclude-resource-type",
             "unit_test",
             "--vars",
-            json.dumps(s.dbt_vars()),
+            s.dbt_vars_argument(),
         ],
         context=context,
     )
