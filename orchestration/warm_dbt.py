@@ -61,17 +61,36 @@ _INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
 def launch() -> None:
     argv = sys.argv[1:]
+    # interrupts are caught before dbt can start: one arriving before the fork's pid is
+    # known is passed on once it is (or ends the launcher if dbt never starts)
+    child: list[int] = []
+    pending: list[int] = []
+
+    def forward(signum, _frame):
+        if child:
+            os.kill(child[0], signum)
+        else:
+            pending.append(signum)
+
+    for signum in _INTERRUPTS:
+        signal.signal(signum, forward)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _INTERRUPTS)
     conn = _connect(os.environ.get(SOCKET_ENV, ""))
     if conn is not None:
         payload = json.dumps({"argv": argv, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
         try:
             socket.send_fds(conn, [_HEADER.pack(len(payload))], [0, 1, 2])
             conn.sendall(payload)
-            code = _follow(conn)
+            code = _follow(conn, child, pending)
         except OSError:
             code = None
         if code is not None:
             sys.exit(code)
+    # dbt itself from here (exec keeps no handler): an interrupt now ends the launcher
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if pending:
+        sys.exit(130)  # interrupted before dbt started: no dbt
     # no warm process, it went before starting dbt, or the command is for dbt itself
     real = str(Path(sys.executable).parent / "dbt")
     os.execv(real, [real, *argv])
@@ -89,21 +108,9 @@ def _connect(path: str) -> socket.socket | None:
     return conn
 
 
-def _follow(conn: socket.socket) -> int | None:
-    """Pass interrupts on to the dbt fork; its exit code once it ends (None: the warm
-    process went before forking, so dbt never started)."""
-    child: list[int] = []
-    pending: list[int] = []
-
-    def forward(signum, _frame):
-        if child:
-            os.kill(child[0], signum)
-        else:  # not started yet: pass it on once it has
-            pending.append(signum)
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, forward)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _INTERRUPTS)
+def _follow(conn: socket.socket, child: list[int], pending: list[int]) -> int | None:
+    """The dbt fork's exit code once it ends, interrupts passed on to it meanwhile
+    (None: the warm process went before forking, or the command is for dbt itself)."""
     reader = conn.makefile("r", encoding="utf-8")
     for line in reader:
         word, _, value = line.strip().partition(" ")
