@@ -69,11 +69,19 @@ def launch() -> None:
     def forward(signum, _frame):
         if child:
             os.kill(child[0], signum)
+            # a fork did not always act on SIGINT under load (cause not found): if dbt
+            # has not ended 10 s later, end it as the run's teardown would
+            signal.alarm(10)
         else:
             pending.append(signum)
 
+    def end_dbt(_signum, _frame):
+        if child:
+            os.kill(child[0], signal.SIGTERM)
+
     for signum in _INTERRUPTS:
         signal.signal(signum, forward)
+    signal.signal(signal.SIGALRM, end_dbt)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _INTERRUPTS)
     conn = _connect(os.environ.get(SOCKET_ENV, ""))
     if conn is not None:
@@ -118,6 +126,7 @@ def _follow(conn: socket.socket, child: list[int], pending: list[int]) -> int | 
             child.append(int(value))
             for signum in pending:
                 os.kill(child[0], signum)
+                signal.alarm(10)
         elif word == "exit":
             return int(value)
         elif word == "plain":

@@ -79,6 +79,16 @@ def test_trustcap_run_shows_one_line_per_step_and_keeps_the_logs_in_a_file(ran):
     assert len(text.splitlines()) > 4 * len(before_summary)
 
 
+def test_both_dbt_steps_run_on_the_warm_process_parse(ran):
+    """The run's dbt commands get exactly the inputs the warm dbt process parsed with
+    (orchestration/warm_dbt.py), so neither parses: on a new warehouse a parse of its
+    own would be a full one, and dbt says so in the log."""
+    log = _log_file(ran.run_output).read_text()
+    assert log.count("Running with dbt=") == 2
+    assert "Unable to do partial parsing" not in log
+    assert "Starting full parse" not in log
+
+
 def test_the_dagster_ui_shows_row_counts_column_types_and_headline_figures(ran):
     with ran.env(), DagsterInstance.get() as instance:
 
