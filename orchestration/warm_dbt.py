@@ -28,7 +28,8 @@ parses after it.
 Each command still runs in its own fresh process (a fork), so nothing of one dbt
 command leaks into the next, as with separate processes. The warm process runs no
 Python threads (importing DuckDB starts one native thread of its own). It ends when the run
-does (its stdin closes), and stops any dbt it started then.
+does (its stdin closes), and stops any dbt it started then: they are one process group,
+its own, so a Ctrl-C in the run's terminal reaches dbt only through its launcher.
 
 This module imports only the standard library: the launcher runs it for every dbt
 command.
@@ -37,6 +38,7 @@ command.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import select
@@ -118,7 +120,8 @@ def _connect(path: str) -> socket.socket | None:
 
 def _follow(conn: socket.socket, child: list[int], pending: list[int]) -> int | None:
     """The dbt fork's exit code once it ends, interrupts passed on to it meanwhile
-    (None: the warm process went before forking, or the command is for dbt itself)."""
+    (None: no dbt was started here: the command is for dbt itself, or the warm process
+    went before forking)."""
     reader = conn.makefile("r", encoding="utf-8")
     for line in reader:
         word, _, value = line.strip().partition(" ")
@@ -130,11 +133,9 @@ def _follow(conn: socket.socket, child: list[int], pending: list[int]) -> int | 
         elif word == "exit":
             return int(value)
         elif word == "plain":
-            return 130 if pending else None  # interrupted before dbt started: no dbt
-    if pending:
-        return 130
+            return None
     if not child:
-        sys.stderr.write("trustcap-dbt: the warm dbt process did not start dbt; running dbt\n")
+        sys.stderr.write("trustcap-dbt: the warm dbt process did not start dbt\n")
         return None
     sys.stderr.write("trustcap-dbt: the dbt process ended without an exit status\n")
     return 1
@@ -153,32 +154,26 @@ def serve(listener_fd: int, adapter: str, parse_request: str = "") -> None:
     if parse_request:
         _parse_once(json.loads(parse_request))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forks are reaped by the system
-    forks: set[int] = set()
     while True:
         ready, _, _ = select.select([listener, sys.stdin], [], [])
         if sys.stdin in ready and not os.read(sys.stdin.fileno(), 1024):
             break  # the run has ended (or died)
         if listener in ready:
             conn, _ = listener.accept()
-            try:
-                pid = _fork_dbt(listener, conn)
-            except (OSError, ValueError):  # a launcher that went away mid-request
-                pid = None
+            with contextlib.suppress(OSError, ValueError):  # a launcher gone mid-request
+                _fork_dbt(listener, conn)
             conn.close()
-            if pid:
-                forks.add(pid)
-            forks = {p for p in forks if _alive(p)}
-    for pid in forks:
-        if _alive(pid):
-            os.kill(pid, signal.SIGTERM)
+    # every dbt started here is in this process's group (WarmDbt.start made it one)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.killpg(0, signal.SIGTERM)
 
 
-def _fork_dbt(listener: socket.socket, conn: socket.socket) -> int | None:
+def _fork_dbt(listener: socket.socket, conn: socket.socket) -> None:
     message, fds, _, _ = socket.recv_fds(conn, _HEADER.size, 3)
     if len(fds) != 3 or len(message) != _HEADER.size:
         for fd in fds:
             os.close(fd)
-        return None
+        return
     (size,) = _HEADER.unpack(message)
     payload = b""
     while len(payload) < size:
@@ -195,12 +190,11 @@ def _fork_dbt(listener: socket.socket, conn: socket.socket) -> int | None:
         for fd in fds:
             os.close(fd)
         conn.sendall(b"plain\n")
-        return None
-    pid = os.fork()
-    if pid:
+        return
+    if os.fork():
         for fd in fds:
             os.close(fd)
-        return pid
+        return
     # the fork: dbt on the launcher's streams, environment and folder
     code = 1
     try:
@@ -313,14 +307,6 @@ def _run_dbt(argv: list[str], reuse: bool) -> int:
     return 0
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 # --- the run's side: start it, point the launcher at it, end it ---
 
 
@@ -351,6 +337,9 @@ class WarmDbt:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "orchestration.warm_dbt", str(fd), self._adapter, *parse],
                 pass_fds=(fd,),
+                # its own process group: it and its dbt forks end together (serve), and
+                # a terminal's Ctrl-C reaches dbt through its launcher only, once
+                process_group=0,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,  # each dbt command writes to its launcher's
                 env={**os.environ, **self._env, "PYTHONUNBUFFERED": "1"},
@@ -365,7 +354,7 @@ class WarmDbt:
             try:
                 self._process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self._process.kill()
+                os.killpg(self._process.pid, signal.SIGKILL)  # it and its forks
                 self._process.wait()
             self._process = None
         if self._folder is not None:

@@ -87,7 +87,10 @@ def _output_once_ended(launcher: subprocess.Popen) -> str:
         launcher.wait(timeout=30)
     except subprocess.TimeoutExpired:
         launcher.kill()
-        pytest.fail(f"still running 30 s later; it printed: {launcher.stdout.read()[-3000:]}")
+        # a dbt it left running still holds the pipe open: read what is there, no more
+        os.set_blocking(launcher.stdout.fileno(), False)
+        printed = launcher.stdout.read() or ""
+        pytest.fail(f"still running 30 s later; it printed: {printed[-3000:]}")
     return launcher.stdout.read()
 
 
@@ -113,6 +116,44 @@ def test_stopping_ends_the_warm_process_and_any_dbt_it_started(tmp_path, monkeyp
     out = _output_once_ended(launcher)  # its dbt was stopped: it ends too
     assert launcher.returncode != 0, out
     assert SOCKET_ENV not in os.environ
+
+
+_RUN_WITH_A_WARM_PROCESS = """
+import subprocess
+import time
+from orchestration.warm_dbt import WarmDbt
+warm = WarmDbt("duckdb", {})
+warm.start()
+print("started", flush=True)
+try:
+    time.sleep(60)
+except KeyboardInterrupt:
+    pass
+try:  # one that got the interrupt dies of it within a second or two
+    warm._process.wait(timeout=5)
+    print("dead", flush=True)
+except subprocess.TimeoutExpired:
+    print("alive", flush=True)
+warm.stop()
+"""
+
+
+def test_a_ctrl_c_in_the_runs_terminal_does_not_reach_the_warm_process():
+    """A terminal's Ctrl-C goes to its whole foreground process group: the run's.
+    The warm process is in a group of its own: it neither dies of it (with a
+    traceback in the terminal) nor passes a second interrupt to its dbt."""
+    run = subprocess.Popen(
+        [sys.executable, "-c", _RUN_WITH_A_WARM_PROCESS],
+        start_new_session=True,  # the run and its children: a terminal's foreground group
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert run.stdout.readline() == "started\n"
+    os.killpg(run.pid, signal.SIGINT)  # while the warm process imports dbt
+    out, err = run.communicate(timeout=60)
+    assert out == "alive\n", err
+    assert "Traceback" not in err, err
 
 
 def test_without_a_warm_process_the_launcher_is_dbt(tmp_path, monkeypatch):
