@@ -8,7 +8,8 @@ bash scripts/setup.sh
 .venv/bin/ruff format --check .
 # the dbt templater compiles the project, which opens a (throwaway) warehouse
 lint_wh="$(mktemp -d)"
-TC_WAREHOUSE_DIR="$lint_wh" .venv/bin/sqlfluff lint dbt_project/models
+# two processes: 40 s -> 24 s on two cores (the dbt templater compiles file by file)
+TC_WAREHOUSE_DIR="$lint_wh" .venv/bin/sqlfluff lint --processes 2 dbt_project/models
 rm -rf "$lint_wh"
 # the default suite leaves out the long validations (marker `long`: the family of
 # worlds, Spark, signals, the multiprocess executor); `--long` runs only those
