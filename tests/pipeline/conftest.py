@@ -97,11 +97,17 @@ def make_world(root: Path, seed: int = 7, scale: float = 0.2, **config) -> Pipel
     return PipelineWorld(root, settings, truth, world)
 
 
+# the landing folder and the warehouse of `ran` are both under it
+ODD_FOLDER = "l'entrepôt de données ✓"
+
+
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory) -> PipelineWorld:
     """The demo world at scale 0.2, run once by `trustcap run` (its output in
-    `run_output`)."""
-    pw = make_world(tmp_path_factory.mktemp("pipeline"))
+    `run_output`), in a folder whose name has a quote, a space and unicode: paths
+    reach SQL only as escaped literals (a quote in TC_WAREHOUSE_DIR once went
+    unescaped into dbt's SQL and every run failed to parse)."""
+    pw = make_world(tmp_path_factory.mktemp("pipeline") / ODD_FOLDER)
     code, pw.run_output = pw.cli("run")
     assert code == 0, pw.run_output[-4000:]
     return pw

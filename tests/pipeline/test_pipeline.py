@@ -21,10 +21,25 @@ import trustcap.cli
 from core.publish import published_tables
 from core.settings import Settings
 from tests.conftest import environment
-from tests.pipeline.conftest import copy_world
+from tests.pipeline.conftest import ODD_FOLDER, copy_world
 from trustcap.cli import _run_and_report
 
 pytestmark = pytest.mark.xdist_group("pipeline")
+
+
+def test_a_warehouse_path_with_a_quote_a_space_and_unicode_runs(ran):
+    """Paths reach SQL only as escaped literals (glob characters are refused by the
+    settings: tests/unit/test_settings.py). First in the module: one run so far."""
+    for folder in (ran.settings.landing_dir, ran.settings.warehouse_dir):
+        assert folder.parent.name == ODD_FOLDER and "'" in str(folder)
+    con = ran.published()
+    inbound = con.execute(
+        "select sum(inbound) from marts.responsiveness_daily where platform = 'all'"
+    ).fetchone()[0]
+    runs = con.execute("select count(distinct run_id) from marts.pipeline_quality").fetchone()[0]
+    con.close()
+    assert inbound == ran.truth["responsiveness"]["inbound"]
+    assert runs == 1
 
 
 def test_the_run_publishes_every_mart_as_duckdb_and_parquet(ran):

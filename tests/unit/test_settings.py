@@ -169,7 +169,7 @@ def test_a_warehouse_folder_with_glob_characters_is_rejected(tmp_path, name):
 
 
 def test_quotes_spaces_and_unicode_in_paths_reach_dbt_and_sql_escaped(tmp_path):
-    """The pipeline run with such a path is tests/pipeline/test_odd_paths.py."""
+    """The pipeline run with such a path: tests/pipeline/test_pipeline.py (the `ran` world)."""
     from core.warehouse import sql_string
 
     s = Settings.from_env({"TC_WAREHOUSE_DIR": str(tmp_path / "l'entrepôt ✓")})
