@@ -65,7 +65,7 @@ RUN_STEPS = (
 
 
 def _log_file(output: str) -> Path:
-    return Path(re.search(r"Full log: (\S+\.log)", output).group(1))
+    return Path(re.search(r"Full log: (.+?\.log)$", output, re.M).group(1))
 
 
 def test_trustcap_run_shows_one_line_per_step_and_keeps_the_logs_in_a_file(ran):

@@ -124,8 +124,8 @@ import time
 from orchestration.warm_dbt import WarmDbt
 warm = WarmDbt("duckdb", {})
 warm.start()
-print("started", flush=True)
-try:
+try:  # from before it says so: the interrupt comes once it has
+    print("started", flush=True)
     time.sleep(60)
 except KeyboardInterrupt:
     pass
