@@ -71,8 +71,11 @@ def launch() -> None:
     def forward(signum, _frame):
         if child:
             os.kill(child[0], signum)
-            # a fork did not always act on SIGINT under load (cause not found): if dbt
-            # has not ended 10 s later, end it as the run's teardown would
+            # CPython runs a Python signal handler only between bytecodes or when a
+            # system call is interrupted: an interrupt landing just before dbt blocks
+            # in a read stays pending while it waits (seen under load: `dbt init` at
+            # its prompt). If dbt has not ended 10 s later, end it as the run's
+            # teardown would
             signal.alarm(10)
         else:
             pending.append(signum)
