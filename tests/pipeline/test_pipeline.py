@@ -19,7 +19,7 @@ from dagster import AssetKey, DagsterEventType, DagsterInstance
 
 import trustcap.cli
 from core.publish import published_tables
-from core.settings import Settings
+from core.settings import MANIFEST_PATH, Settings
 from tests.conftest import environment
 from tests.pipeline.conftest import ODD_FOLDER, copy_world
 from trustcap.cli import _run_and_report
@@ -385,6 +385,8 @@ def test_a_failed_run_leaves_the_publication_untouched_and_names_the_failure(ran
     with ran.env(), DagsterInstance.get() as instance:
         failures = instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
     assert [f.step_key for f in failures] == ["trustcap_dbt_models"]
+    # the failed step's dbt target folder (dagster-dbt's, named by the run) is gone
+    assert not list(MANIFEST_PATH.parent.glob(f"trustcap_dbt_models-{run_id[:7]}-*"))
     # the user is told in one line which step failed and where the whole log is
     [line] = [x for x in out.splitlines() if x.startswith("Run FAILED")]
     assert "in step(s): trustcap_dbt_models (IO Error: Could not set lock on file" in line

@@ -78,10 +78,12 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, settings: Settin
         context=context,
     )
     # row counts, column types and the marts' headline figures for the Dagster UI
-    yield from with_warehouse_metadata(
-        invocation.stream(), invocation.manifest, s, context.log.warning
-    )
-    _keep_parse_and_clean_up(Path(invocation.target_path), handed_in)
+    try:
+        yield from with_warehouse_metadata(
+            invocation.stream(), invocation.manifest, s, context.log.warning
+        )
+    finally:  # a failed step's folder too (they piled up in the project's target/)
+        _keep_parse_and_clean_up(Path(invocation.target_path), handed_in)
 
 
 def _parse_file_digest(path: Path) -> str | None:
