@@ -166,9 +166,11 @@ def serve(listener_fd: int, adapter: str, parse_request: str = "") -> None:
             with contextlib.suppress(OSError, ValueError):  # a launcher gone mid-request
                 _fork_dbt(listener, conn)
             conn.close()
-    # every dbt started here is in this process's group (WarmDbt.start made it one)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    os.killpg(0, signal.SIGTERM)
+    # every dbt started here is in this process's group (WarmDbt.start made it one;
+    # never the group of whoever started this process otherwise)
+    if os.getpgid(0) == os.getpid():
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        os.killpg(0, signal.SIGTERM)
 
 
 def _fork_dbt(listener: socket.socket, conn: socket.socket) -> None:
