@@ -258,14 +258,54 @@ def test_no_personal_data_reaches_the_published_marts(ran):
     assert "@example.com" not in repr(text)
 
 
-def test_a_rerun_with_only_a_known_file_under_another_name_changes_no_mart(ran):
+READER = textwrap.dedent(
+    """
+    import json, pathlib, sys, time, duckdb
+    path, stop = sys.argv[1], pathlib.Path(sys.argv[2])
+    con = duckdb.connect(path, read_only=True)  # one connection for the whole run: a BI pool
+    queries, errors, seen = 0, [], []
+    while not stop.exists():
+        try:
+            con.execute("select sum(inbound) from marts.responsiveness_daily").fetchone()
+            (publication,) = con.execute("select publication_id from marts.publication_info").fetchone()
+            queries += 1
+            if not seen or seen[-1] != publication:
+                seen.append(publication)
+        except duckdb.Error as exc:
+            errors.append(str(exc)[:200])
+        time.sleep(0.05)
+    print(json.dumps({"queries": queries, "errors": errors, "seen": seen}))
+    """
+)
+
+
+def _publication_id(pw) -> str:
+    con = pw.published()
+    try:
+        return con.execute("select publication_id from marts.publication_info").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_rerun_with_a_known_file_changes_no_mart_while_bi_tools_read_throughout(ran, tmp_path):
     """A rerun whose only landing news is a file already loaded, dropped again under
     another name: nothing new is loaded (not double counted), every mart is as before
     (reruns give the same result), the estimator keeps its fit, and the quality log
     gains this run's checks once. Run as a user who wants the logs on the terminal
-    (`--verbose`). One run for what were two tests (a plain rerun and the duplicate
-    file): since issue 23 a rerun with no file at all stands on the last publication
-    (the next test), so a duplicate is what still makes a rerun."""
+    (`--verbose`), while a BI tool queries the published marts on one connection kept
+    open for the whole run: no query fails, and the same connection sees the run's
+    publication. One run for what were three tests (a plain rerun, the duplicate file,
+    the BI reader): since issue 23 a rerun with no file at all stands on the last
+    publication (the next test), so a duplicate is what still makes a rerun."""
+    publication_before = _publication_id(ran)
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(ran.settings.published_path), str(stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1)
     before = ran.marts_digest()
     raw_before = sorted(p.name for p in ran.settings.raw_dir.rglob("*.parquet"))
     quality = "select run_id, count(*) from marts.pipeline_quality group by run_id"
@@ -277,7 +317,16 @@ def test_a_rerun_with_only_a_known_file_under_another_name_changes_no_mart(ran):
     shutil.copy(orders, copy)
     try:
         code, out = ran.cli("run", "--verbose")
+        time.sleep(1)
+        stop.touch()
+        reads, err = reader.communicate(timeout=60)
         assert code == 0, out[-4000:]
+        assert reader.returncode == 0, err
+        reads = json.loads(reads)
+        assert reads["errors"] == [], reads["errors"][:3]
+        assert reads["queries"] > 50
+        assert reads["seen"] == [publication_before, _publication_id(ran)]
+        assert reads["seen"][0] != reads["seen"][1]
         before_summary = out[: out.index(SUMMARY_TITLE)]
         assert "Running dbt command" in before_summary and "OK created" in before_summary
         assert len(before_summary.splitlines()) > 10 * 40
@@ -295,6 +344,9 @@ def test_a_rerun_with_only_a_known_file_under_another_name_changes_no_mart(ran):
         assert dict(statuses)["duplicate_content"] == 1
     finally:
         copy.unlink()
+        stop.touch()
+        if reader.poll() is None:
+            reader.kill()
     # nothing new: the estimator kept its last fit instead of refitting (issue 23)
     with DagsterInstance.from_config(str(ran.settings.dagster_home)) as instance:
         fits = [
@@ -394,67 +446,6 @@ def test_a_failed_run_leaves_the_publication_untouched_and_names_the_failure(ran
     log = _log_file(line)
     assert log.is_file() and "Traceback" in log.read_text()  # the details are kept there
     assert digest() == before
-
-
-READER = textwrap.dedent(
-    """
-    import json, pathlib, sys, time, duckdb
-    path, stop = sys.argv[1], pathlib.Path(sys.argv[2])
-    con = duckdb.connect(path, read_only=True)  # one connection for the whole run: a BI pool
-    queries, errors, seen = 0, [], []
-    while not stop.exists():
-        try:
-            con.execute("select sum(inbound) from marts.responsiveness_daily").fetchone()
-            (publication,) = con.execute("select publication_id from marts.publication_info").fetchone()
-            queries += 1
-            if not seen or seen[-1] != publication:
-                seen.append(publication)
-        except duckdb.Error as exc:
-            errors.append(str(exc)[:200])
-        time.sleep(0.05)
-    print(json.dumps({"queries": queries, "errors": errors, "seen": seen}))
-    """
-)
-
-
-def _publication_id(pw) -> str:
-    con = pw.published()
-    try:
-        return con.execute("select publication_id from marts.publication_info").fetchone()[0]
-    finally:
-        con.close()
-
-
-def test_bi_tools_read_throughout_a_run_and_see_its_publication_on_the_same_connection(
-    ran, tmp_path
-):
-    before = _publication_id(ran)
-    stop = tmp_path / "stop"
-    reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(ran.settings.published_path), str(stop)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(1)
-    # a run with work to do: a new day of orders arrives
-    drop = ran.settings.landing_dir / "sales/orders/orders_new_day.csv"
-    drop.write_text(
-        "order_id,contact_id,ordered_at,currency,amount,status\n"
-        "NEW-1,C0000001,2026-10-31T12:00:00Z,EUR,20.0,completed\n"
-    )
-    try:
-        assert ran.run().success
-        time.sleep(1)
-    finally:
-        stop.touch()
-        out, err = reader.communicate(timeout=60)
-    assert reader.returncode == 0, err
-    result = json.loads(out)
-    after = _publication_id(ran)
-    assert result["errors"] == [], result["errors"][:3]
-    assert result["queries"] > 50
-    assert after != before and result["seen"] == [before, after]
 
 
 def test_the_landing_copy_helper_keeps_modification_times(ran, tmp_path):
