@@ -24,7 +24,7 @@ def test_definitions_load_with_every_asset_check_schedule_and_sensor():
     assert job.tags["trustcap/warehouse"] == "writer"
     # dbt tests surface as asset checks
     checks = [c for a in repo.assets_defs_by_key.values() for c in a.check_keys]
-    assert any(c.name.startswith("unique_combination") for c in checks)
+    assert any(c.name.startswith("primary_key") for c in checks)
     assert defs.resolve_schedule_def("trustcap_daily").cron_schedule == "0 5 * * *"
     assert defs.resolve_sensor_def("trustcap_new_landing_files") is not None
     # every asset is documented in the UI

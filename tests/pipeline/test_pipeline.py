@@ -542,3 +542,43 @@ def test_the_dbt_unit_tests_of_the_formulas_pass(ran, tmp_path):
     assert "staging.stg_renamed_long_ago" not in left
     assert {"intermediate.analyst_notes", "intermediate.int_orders_converted"} <= left
     assert "marts.community_roi_summary" in left
+
+
+def test_a_key_with_a_null_or_a_repeated_value_fails_its_primary_key_test(ran, tmp_path):
+    """`primary_key` (tests/generic/primary_key.sql) stands for dbt's `unique` plus
+    `not_null` on every key column: on a copy of a built warehouse it fails on a
+    repeated key and on a key with a null column, and names the failing rows."""
+    project = Path(__file__).resolve().parents[2] / "dbt_project"
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    shutil.copy2(ran.settings.warehouse_path, warehouse / "warehouse.duckdb")
+    con = duckdb.connect(str(warehouse / "warehouse.duckdb"))
+    mart = "marts.responsiveness_daily"
+    con.execute(f"insert into {mart} select * from {mart} limit 1")  # a repeated key
+    con.execute(f"insert into {mart} select * replace (null as date) from {mart} limit 1")
+    con.close()
+    settings = ran.settings
+    env = {**os.environ, **settings.subprocess_env(), "TC_WAREHOUSE_DIR": str(warehouse)}
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "test",
+            "--select",
+            "responsiveness_daily,test_name:primary_key",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--vars",
+            json.dumps(settings.dbt_vars()),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=project,
+    )
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    # one repeated key and one key with a null date: two failing rows
+    assert "FAIL 2 primary_key_responsiveness_daily_date__platform" in done.stdout, done.stdout

@@ -235,7 +235,7 @@ def test_a_failed_dbt_test_refuses_publication(world):
     run_id = "dbt-test-failed"
     failed_key = {
         "asset": "marts/community_roi_summary",
-        "check_name": "unique_combination_community_roi_summary_platform",
+        "check_name": "primary_key_community_roi_summary_platform",
         "check_source": "dbt",
         "passed": False,
         "severity": BLOCKING,
@@ -249,9 +249,7 @@ def test_a_failed_dbt_test_refuses_publication(world):
         assert_publishable(world.settings.quality_dir, run_id)
     message = str(refused.value)
     assert "1 blocking quality check(s) failed" in message
-    assert (
-        "marts/community_roi_summary unique_combination_community_roi_summary_platform" in message
-    )
+    assert "marts/community_roi_summary primary_key_community_roi_summary_platform" in message
 
 
 def test_publication_without_this_runs_checks_is_refused(world):
