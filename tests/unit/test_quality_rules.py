@@ -133,8 +133,7 @@ def _repeats(check: Check, test: tuple[str, str | None, dict]) -> bool:
     name, column, args = test
     if check.kind == "unique":
         return (name == "unique" and (column,) == check.columns) or (
-            name in ("unique_combination", "primary_key")
-            and tuple(args.get("columns", ())) == check.columns
+            name == "primary_key" and tuple(args.get("columns", ())) == check.columns
         )
     if check.kind == "not_null":
         return (name == "not_null" and (column,) == check.columns) or (
@@ -160,11 +159,7 @@ def test_no_great_expectations_rule_repeats_a_dbt_test_of_its_model():
     # each published mart's key is a dbt test (GX no longer repeats it), and the
     # comparison above would see a GX rule repeating it
     for mart in published_marts():
-        keys = [
-            t
-            for t in tests[f"marts.{mart}"]
-            if t[0] in ("unique", "unique_combination", "primary_key")
-        ]
+        keys = [t for t in tests[f"marts.{mart}"] if t[0] in ("unique", "primary_key")]
         assert keys, mart
         name, column, args = keys[0]
         columns = (column,) if name == "unique" else tuple(args["columns"])
