@@ -485,19 +485,18 @@ def test_a_landing_folder_with_only_some_entities_runs_and_explains_empty_marts(
     assert order_count(pw) == order_count(ran) > 0
 
 
-def test_the_dbt_unit_tests_of_the_formulas_pass(ran, tmp_path):
-    """Runs exclude dbt's unit tests (orchestration/defs/dbt/assets.py): they test the SQL,
-    not the day's data, so they run here, each one, against a copy of a built warehouse.
-    The same dbt invocation shows the on-run-end hook dropping the relations of renamed
-    models (macros/drop_stale_relations.sql), and only those."""
+def _dbt_test_on_a_copy(
+    ran, tmp_path: Path, select: str, *sql: str
+) -> tuple[subprocess.CompletedProcess, Path, Path]:
+    """`dbt test --select <select>` on a copy of the demo run's warehouse, after the
+    statements `sql` ran on the copy: (dbt's process, the copy, dbt's target folder)."""
     project = Path(__file__).resolve().parents[2] / "dbt_project"
     warehouse = tmp_path / "warehouse"
     warehouse.mkdir()
     shutil.copy2(ran.settings.warehouse_path, warehouse / "warehouse.duckdb")
     con = duckdb.connect(str(warehouse / "warehouse.duckdb"))
-    con.execute("create table intermediate.int_contact_revenues_monthly as select 1 as x")
-    con.execute("create view staging.stg_renamed_long_ago as select 1 as x")
-    con.execute("create table intermediate.analyst_notes as select 1 as x")
+    for statement in sql:
+        con.execute(statement)
     con.close()
     settings = ran.settings
     env = {**os.environ, **settings.subprocess_env(), "TC_WAREHOUSE_DIR": str(warehouse)}
@@ -507,7 +506,7 @@ def test_the_dbt_unit_tests_of_the_formulas_pass(ran, tmp_path):
             str(Path(sys.executable).with_name("dbt")),
             "test",
             "--select",
-            "test_type:unit",
+            select,
             "--project-dir",
             str(project),
             "--profiles-dir",
@@ -521,6 +520,22 @@ def test_the_dbt_unit_tests_of_the_formulas_pass(ran, tmp_path):
         capture_output=True,
         text=True,
         cwd=project,
+    )
+    return done, warehouse, target
+
+
+def test_the_dbt_unit_tests_of_the_formulas_pass(ran, tmp_path):
+    """Runs exclude dbt's unit tests (orchestration/defs/dbt/assets.py): they test the SQL,
+    not the day's data, so they run here, each one, against a copy of a built warehouse.
+    The same dbt invocation shows the on-run-end hook dropping the relations of renamed
+    models (macros/drop_stale_relations.sql), and only those."""
+    done, warehouse, target = _dbt_test_on_a_copy(
+        ran,
+        tmp_path,
+        "test_type:unit",
+        "create table intermediate.int_contact_revenues_monthly as select 1 as x",
+        "create view staging.stg_renamed_long_ago as select 1 as x",
+        "create table intermediate.analyst_notes as select 1 as x",
     )
     print(done.stdout[-3000:])
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
@@ -548,36 +563,13 @@ def test_a_key_with_a_null_or_a_repeated_value_fails_its_primary_key_test(ran, t
     """`primary_key` (tests/generic/primary_key.sql) stands for dbt's `unique` plus
     `not_null` on every key column: on a copy of a built warehouse it fails on a
     repeated key and on a key with a null column, and names the failing rows."""
-    project = Path(__file__).resolve().parents[2] / "dbt_project"
-    warehouse = tmp_path / "warehouse"
-    warehouse.mkdir()
-    shutil.copy2(ran.settings.warehouse_path, warehouse / "warehouse.duckdb")
-    con = duckdb.connect(str(warehouse / "warehouse.duckdb"))
     mart = "marts.responsiveness_daily"
-    con.execute(f"insert into {mart} select * from {mart} limit 1")  # a repeated key
-    con.execute(f"insert into {mart} select * replace (null as date) from {mart} limit 1")
-    con.close()
-    settings = ran.settings
-    env = {**os.environ, **settings.subprocess_env(), "TC_WAREHOUSE_DIR": str(warehouse)}
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "test",
-            "--select",
-            "responsiveness_daily,test_name:primary_key",
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--vars",
-            json.dumps(settings.dbt_vars()),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=project,
+    done, _, _ = _dbt_test_on_a_copy(
+        ran,
+        tmp_path,
+        "responsiveness_daily,test_name:primary_key",
+        f"insert into {mart} select * from {mart} limit 1",  # a repeated key
+        f"insert into {mart} select * replace (null as date) from {mart} limit 1",
     )
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
     # one repeated key and one key with a null date: two failing rows
