@@ -1,6 +1,5 @@
 """Resources shared by the assets. Settings are read when a run starts, not at import."""
 
-import sys
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
@@ -12,7 +11,7 @@ from pydantic import PrivateAttr
 
 from core.settings import DBT_PROJECT_DIR, Settings, SettingsError, dbt_executable
 from orchestration.defs.dbt.project import dbt_project
-from orchestration.warm_dbt import WarmDbt
+from orchestration.warm_dbt import WARM_LAUNCHER, WarmDbt, installed_launcher
 
 
 class SettingsResource(ConfigurableResource):
@@ -49,18 +48,10 @@ class VenvDbtCliResource(DbtCliResource):
             settings = Settings.from_env()
         except SettingsError:
             return  # the run stops on it with its own message; dbt needs no warm process
-        # what dagster-dbt hands each dbt command (defs/dbt/assets.py), so that the
-        # warm process's parse is the commands' parse
-        project_dir, profiles_dir = str(Path(self.project_dir)), str(self.profiles_dir)
-        self._warm = WarmDbt(
-            settings.engine,
-            {
-                **settings.subprocess_env(),
-                "DBT_PROJECT_DIR": project_dir,
-                "DBT_PROFILES_DIR": profiles_dir,
-            },
-            parse={"vars": settings.dbt_vars_argument(), "project_dir": project_dir},
-        )
+        warm = WarmDbt.for_run(settings, str(Path(self.project_dir)), str(self.profiles_dir))
+        if warm.started_for() is not None:
+            return  # the caller's (trustcap run), which the caller stops
+        self._warm = warm
         self._warm.start()
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
@@ -69,13 +60,9 @@ class VenvDbtCliResource(DbtCliResource):
             self._warm = None
 
 
-WARM_LAUNCHER = "trustcap-dbt"
-
-
 def dbt_launcher() -> str:
     """The warm launcher installed beside this Python (pyproject's scripts), or dbt."""
-    beside = Path(sys.executable).parent / WARM_LAUNCHER
-    return str(beside) if beside.exists() else dbt_executable()
+    return installed_launcher() or dbt_executable()
 
 
 def build_resources() -> dict[str, object]:

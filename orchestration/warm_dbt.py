@@ -54,6 +54,16 @@ from pathlib import Path
 
 # the launcher finds the warm process's socket here
 SOCKET_ENV = "TC_WARM_DBT_SOCKET"
+# the launcher, installed beside this Python by pyproject's scripts
+WARM_LAUNCHER = "trustcap-dbt"
+
+
+def installed_launcher() -> str | None:
+    """The launcher beside this Python, or None (then dbt itself runs each command)."""
+    beside = Path(sys.executable).parent / WARM_LAUNCHER
+    return str(beside) if beside.exists() else None
+
+
 _HEADER = struct.Struct("!Q")
 _INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
@@ -318,7 +328,12 @@ def _run_dbt(argv: list[str], reuse: bool) -> int:
 class WarmDbt:
     """The warm process of one run: `start()` when the run starts, `stop()` when it
     ends. The launcher uses it through SOCKET_ENV in this process's environment,
-    which dagster-dbt hands to dbt."""
+    which dagster-dbt hands to dbt.
+
+    The run's dbt resource starts one when the run's resources are set up, unless the
+    caller started one for the same run already (`started_for`): `trustcap run` does,
+    before it imports Dagster and creates the run, so that dbt is imported and the
+    project parsed by the time the first dbt step needs them."""
 
     def __init__(self, adapter: str, env: dict[str, str], parse: dict | None = None):
         """`parse`: the dbt vars (JSON) and project folder the run's dbt commands will
@@ -326,6 +341,37 @@ class WarmDbt:
         self._adapter, self._env, self._parse = adapter, env, parse
         self._folder: str | None = None
         self._process: subprocess.Popen | None = None
+
+    @classmethod
+    def for_run(cls, settings, project_dir: str, profiles_dir: str) -> WarmDbt:
+        """The warm process for a run with these settings (core.settings.Settings,
+        not imported here: the launcher loads this module for every dbt command) of
+        the dbt project in `project_dir`: what dagster-dbt hands each dbt command
+        (defs/dbt/assets.py), so that its parse is the commands' parse."""
+        return cls(
+            settings.engine,
+            {
+                **settings.subprocess_env(),
+                "DBT_PROJECT_DIR": project_dir,
+                "DBT_PROFILES_DIR": profiles_dir,
+            },
+            parse={"vars": settings.dbt_vars_argument(), "project_dir": project_dir},
+        )
+
+    def started_for(self) -> WarmDbt | None:
+        """The warm process a caller of this process started for the same run (the
+        same adapter, environment and parse), still serving: None when there is none."""
+        for other in _STARTED:
+            if (
+                (other._adapter, other._env, other._parse)
+                == (self._adapter, self._env, self._parse)
+                and other._process is not None
+                and other._process.poll() is None
+                and other._folder is not None
+                and os.environ.get(SOCKET_ENV, "").startswith(other._folder)
+            ):
+                return other
+        return None
 
     def start(self) -> None:
         self._folder = tempfile.mkdtemp(prefix="tc-dbt-")  # 0700: this user's only
@@ -350,8 +396,11 @@ class WarmDbt:
                 env={**os.environ, **self._env, "PYTHONUNBUFFERED": "1"},
             )
         os.environ[SOCKET_ENV] = path
+        _STARTED.append(self)
 
     def stop(self) -> None:
+        if self in _STARTED:
+            _STARTED.remove(self)
         if os.environ.get(SOCKET_ENV, "").startswith(self._folder or "\0"):
             del os.environ[SOCKET_ENV]
         if self._process is not None:
@@ -365,6 +414,10 @@ class WarmDbt:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
+
+
+# the warm processes started in this process and not stopped yet
+_STARTED: list[WarmDbt] = []
 
 
 if __name__ == "__main__":

@@ -262,3 +262,34 @@ def test_a_command_with_the_run_s_inputs_runs_on_the_project_parsed_once(tmp_pat
         assert listed["run's"] == listed["other"] and len(listed["run's"]) > 50
     finally:
         warm.stop()
+
+
+def test_the_run_s_dbt_resource_uses_the_warm_process_its_caller_started(monkeypatch):
+    """`trustcap run` starts the warm process before it imports Dagster and creates
+    the run (trustcap/run.py); the run's dbt resource then starts none of its own and
+    leaves the caller's running. For another run's inputs (here another setting) it
+    starts and stops its own, as it does with no caller."""
+    from core.settings import Settings
+    from orchestration.resources import build_resources
+
+    monkeypatch.delenv(SOCKET_ENV, raising=False)
+    resource = build_resources()["dbt"]
+    started = []
+    real_start = WarmDbt.start
+    monkeypatch.setattr(WarmDbt, "start", lambda self: started.append(self) or real_start(self))
+    callers = WarmDbt.for_run(Settings.from_env(), str(DBT_PROJECT_DIR), str(DBT_PROJECT_DIR))
+    callers.start()
+    try:
+        resource.setup_for_execution(None)
+        assert started == [callers] and resource._warm is None
+        resource.teardown_after_execution(None)
+        assert callers._process.poll() is None and os.environ[SOCKET_ENV]
+        with monkeypatch.context() as changed:
+            changed.setenv("TC_ANSWER_WINDOW_HOURS", "24")
+            resource.setup_for_execution(None)
+            assert len(started) == 2 and resource._warm is started[1]
+            resource.teardown_after_execution(None)
+        assert started[1]._process is None  # stopped by the resource
+    finally:
+        callers.stop()
+    assert callers.started_for() is None
