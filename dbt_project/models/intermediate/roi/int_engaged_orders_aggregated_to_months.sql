@@ -16,8 +16,8 @@ final as (
         engagements.platform,
         engagements.campaign_id,
         count(*) as orders,
-        sum(orders.revenue) as naive_revenue,
-        sum(orders.gross_margin) as naive_margin
+        {{ exact_sum('orders.revenue') }} as naive_revenue,
+        {{ exact_sum('orders.gross_margin') }} as naive_margin
     from orders
     inner join engagements
         on

@@ -14,8 +14,8 @@ final as (
         -- summed exactly (each order to 1e-9): a double sum's last bits depend on how
         -- the threads split the rows, so rebuilding the same orders gave another panel
         -- and the estimator's fit, keyed on its inputs, was never reused
-        cast(sum(cast(revenue as decimal(38, 9))) as double) as revenue,
-        cast(sum(cast(gross_margin as decimal(38, 9))) as double) as gross_margin
+        {{ exact_sum('revenue') }} as revenue,
+        {{ exact_sum('gross_margin') }} as gross_margin
     from orders
     where contact_id is not null and is_completed and has_fx_rate
     group by contact_id, period

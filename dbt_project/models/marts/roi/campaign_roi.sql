@@ -23,7 +23,7 @@ effects as {{ inline_import() }} (
 campaign_costs as (
     select
         campaign_id,
-        sum(cost) as cost
+        {{ exact_sum('cost') }} as cost
     from costs
     where campaign_id is not null
     group by campaign_id
@@ -41,8 +41,8 @@ campaign_engagements as (
 campaign_naive as (
     select
         campaign_id,
-        sum(naive_revenue) as naive_revenue,
-        sum(naive_margin) as naive_margin
+        {{ exact_sum('naive_revenue') }} as naive_revenue,
+        {{ exact_sum('naive_margin') }} as naive_margin
     from naive
     where campaign_id is not null
     group by campaign_id

@@ -24,7 +24,7 @@ costs_scoped as (
     select
         costs.period,
         {{ scope_of('costs.platform') }} as platform,
-        sum(costs.cost) as cost
+        {{ exact_sum('costs.cost') }} as cost
     from costs
     cross join {{ platform_scopes() }}
     group by 1, 2
@@ -44,8 +44,8 @@ naive_scoped as (
     select
         naive.period,
         {{ scope_of('naive.platform') }} as platform,
-        sum(naive.naive_revenue) as naive_revenue,
-        sum(naive.naive_margin) as naive_margin
+        {{ exact_sum('naive.naive_revenue') }} as naive_revenue,
+        {{ exact_sum('naive.naive_margin') }} as naive_margin
     from naive
     cross join {{ platform_scopes() }}
     group by 1, 2

@@ -36,7 +36,7 @@ estimate_window as (
 costs_scoped as (
     select
         {{ scope_of('costs.platform') }} as platform,
-        sum(costs.cost) as cost
+        {{ exact_sum('costs.cost') }} as cost
     from costs
     cross join estimate_window
     cross join {{ platform_scopes() }}
@@ -68,8 +68,8 @@ engaged_scoped as (
 naive_scoped as (
     select
         {{ scope_of('naive.platform') }} as platform,
-        sum(naive.naive_revenue) as naive_revenue,
-        sum(naive.naive_margin) as naive_margin
+        {{ exact_sum('naive.naive_revenue') }} as naive_revenue,
+        {{ exact_sum('naive.naive_margin') }} as naive_margin
     from naive
     cross join {{ platform_scopes() }}
     group by 1
