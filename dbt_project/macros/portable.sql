@@ -66,13 +66,3 @@
 {% macro inline_import() %}{{ return(adapter.dispatch('inline_import')()) }}{% endmacro %}
 {% macro default__inline_import() %}not materialized{% endmacro %}
 {% macro spark__inline_import() %}{% endmacro %}
-
-{#- A sum of money that does not depend on the order its rows come in. Doubles added
-    in another order can differ in their last bit, and a figure rounded to the cent
-    then lands on either side of a half cent: a run after an interrupted one
-    published a naive margin of 431.33 where a run over everything published 431.32.
-    Each value is taken to 9 decimals, the values are added exactly, and the sum is
-    handed back as a double. -#}
-{% macro exact_sum(expression) -%}
-    cast(sum(cast({{ expression }} as decimal(38, 9))) as double)
-{%- endmacro %}

@@ -371,19 +371,12 @@ def test_a_run_asked_for_with_nothing_new_stands_on_the_last_publication(ran, mo
 
     from orchestration.defs.automation.schedules import daily_schedule
 
-    def publication():
-        con = ran.published()
-        try:
-            return con.execute("select publication_id from marts.publication_info").fetchone()[0]
-        finally:
-            con.close()
-
-    before, digest = publication(), ran.marts_digest()
+    before, digest = _publication_id(ran), ran.marts_digest()
     code, out = ran.cli("run")
     assert code == 0, out[-4000:]
     assert "Nothing new: " in out and before in out and "Trust Capital — run summary" in out
     assert "Running the pipeline" not in out
-    assert publication() == before and ran.marts_digest() == digest
+    assert _publication_id(ran) == before and ran.marts_digest() == digest
     with DagsterInstance.from_config(str(ran.settings.dagster_home)) as instance, ran.env():
         tick = daily_schedule(build_schedule_context(instance=instance))
     assert isinstance(tick, SkipReason) and before in tick.skip_message

@@ -292,4 +292,9 @@ def test_the_run_s_dbt_resource_uses_the_warm_process_its_caller_started(monkeyp
         assert started[1]._process is None  # stopped by the resource
     finally:
         callers.stop()
-    assert callers.started_for() is None
+    # once the caller's has stopped, the resource starts its own again
+    resource.setup_for_execution(None)
+    try:
+        assert len(started) == 3 and resource._warm is started[2]
+    finally:
+        resource.teardown_after_execution(None)
