@@ -168,7 +168,8 @@ def test_a_new_day_with_late_links_and_corrections_equals_a_run_over_everything(
 
     # the incremental rows equal a full build's, column by column, and so do the marts
     for table, markers in [
-        ("int_activities_classified", ["source_file_hash"]),
+        ("int_activities_classified", ["source_file_hash", "built_at"]),
+        ("int_activities_scored", ["classified_built_at", "built_at"]),
         ("int_orders_converted", ["inputs_ingested_through"]),
     ]:
         _assert_same_rows(
@@ -197,6 +198,14 @@ def test_a_new_day_with_late_links_and_corrections_equals_a_run_over_everything(
         stale_rows = stale[entity].height if entity in stale else 0
         assert restaged == day[entity].height + late[entity].height + stale_rows, table
         assert restaged < total / 10, table
+    # and the models built from the facts rewrote only the rows the day touched
+    for table in ["int_activities_classified", "int_activities_scored"]:
+        rewritten, total = con.execute(
+            f"select count(*) filter (where built_at = "
+            f"(select max(built_at) from intermediate.{table})), "
+            f"count(*) from intermediate.{table}"
+        ).fetchone()
+        assert 0 < rewritten < total / 10, (table, rewritten, total)
     con.close()
 
     # only the orders the new files touched were rebuilt

@@ -181,7 +181,9 @@ final as (
         not is_brand_author
         and activity_type in ('comment', 'reply')
         and has_known_parent
-        and not is_parent_by_brand as is_peer_to_peer_reply
+        and not is_parent_by_brand as is_peer_to_peer_reply,
+        -- when this row was written: models built from this one rebuild what is newer
+        {{ dbt.current_timestamp() }} as built_at
     from joined
 )
 
