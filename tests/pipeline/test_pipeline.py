@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -478,28 +479,36 @@ def test_a_landing_folder_with_only_some_entities_runs_and_explains_empty_marts(
     assert order_count(pw) == order_count(ran) > 0
 
 
-def _dbt_test_on_a_copy(
-    ran, tmp_path: Path, select: str, *sql: str
+def _dbt_on_a_copy(
+    ran,
+    tmp_path: Path,
+    command: list[str],
+    *sql: str,
+    edit_analytics: Callable[[Path], None] | None = None,
 ) -> tuple[subprocess.CompletedProcess, Path, Path]:
-    """`dbt test --select <select>` on a copy of the demo run's warehouse, after the
-    statements `sql` ran on the copy: (dbt's process, the copy, dbt's target folder)."""
+    """`dbt <command>` on a copy of the demo run's warehouse, after the statements
+    `sql` ran on the copy and, if given, `edit_analytics` changed a copy of the Python
+    steps' Parquet folder: (dbt's process, the copy, dbt's target folder)."""
     project = Path(__file__).resolve().parents[2] / "dbt_project"
     warehouse = tmp_path / "warehouse"
-    warehouse.mkdir()
+    warehouse.mkdir(parents=True)
     shutil.copy2(ran.settings.warehouse_path, warehouse / "warehouse.duckdb")
     con = duckdb.connect(str(warehouse / "warehouse.duckdb"))
     for statement in sql:
         con.execute(statement)
     con.close()
     settings = ran.settings
+    dbt_vars = settings.dbt_vars()
+    if edit_analytics is not None:
+        analytics = shutil.copytree(settings.analytics_dir, warehouse / "analytics")
+        edit_analytics(analytics)
+        dbt_vars["analytics_dir"] = analytics.as_posix()
     env = {**os.environ, **settings.subprocess_env(), "TC_WAREHOUSE_DIR": str(warehouse)}
     target = tmp_path / "target"
     done = subprocess.run(
         [
             str(Path(sys.executable).with_name("dbt")),
-            "test",
-            "--select",
-            select,
+            *command,
             "--project-dir",
             str(project),
             "--profiles-dir",
@@ -507,7 +516,7 @@ def _dbt_test_on_a_copy(
             "--target-path",
             str(target),
             "--vars",
-            json.dumps(settings.dbt_vars()),
+            json.dumps(dbt_vars),
         ],
         env=env,
         capture_output=True,
@@ -522,10 +531,10 @@ def test_the_dbt_unit_tests_of_the_formulas_pass(ran, tmp_path):
     not the day's data, so they run here, each one, against a copy of a built warehouse.
     The same dbt invocation shows the on-run-end hook dropping the relations of renamed
     models (macros/drop_stale_relations.sql), and only those."""
-    done, warehouse, target = _dbt_test_on_a_copy(
+    done, warehouse, target = _dbt_on_a_copy(
         ran,
         tmp_path,
-        "test_type:unit",
+        ["test", "--select", "test_type:unit"],
         "create table intermediate.int_contact_revenues_monthly as select 1 as x",
         "create view staging.stg_renamed_long_ago as select 1 as x",
         "create table intermediate.analyst_notes as select 1 as x",
@@ -557,13 +566,81 @@ def test_a_key_with_a_null_or_a_repeated_value_fails_its_primary_key_test(ran, t
     `not_null` on every key column: on a copy of a built warehouse it fails on a
     repeated key and on a key with a null column, and names the failing rows."""
     mart = "marts.responsiveness_daily"
-    done, _, _ = _dbt_test_on_a_copy(
+    done, _, _ = _dbt_on_a_copy(
         ran,
         tmp_path,
-        "responsiveness_daily,test_name:primary_key",
+        ["test", "--select", "responsiveness_daily,test_name:primary_key"],
         f"insert into {mart} select * from {mart} limit 1",  # a repeated key
         f"insert into {mart} select * replace (null as date) from {mart} limit 1",
     )
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
     # one repeated key and one key with a null date: two failing rows
     assert "FAIL 2 primary_key_responsiveness_daily_date__platform" in done.stdout, done.stdout
+
+
+def test_scored_activities_kept_or_rebuilt_by_what_they_were_built_with(ran, tmp_path):
+    """int_activities_scored is incremental: a built row stays unless the classified
+    row was rewritten or the text score, account or first completed order it was built
+    with changed. Here a text is rescored, another loses its score and a contact gets
+    an earlier first completed order while no activity is rewritten upstream (the
+    daily-run test in test_incremental.py covers rewritten activities and late
+    accounts): the incremental build equals a full build of the same inputs."""
+    con = duckdb.connect(str(ran.settings.warehouse_path), read_only=True)
+    rescored, unscored = (
+        row[0]
+        for row in con.execute(
+            "select text_hash from intermediate.int_activities_scored "
+            "where sentiment_source = 'scored' and abs(sentiment) >= 0.05 "
+            "group by text_hash order by text_hash limit 2"
+        ).fetchall()
+    )
+    contact, first_activity_at = con.execute(
+        "select contact_id, min(created_at) from intermediate.int_activities_scored "
+        "where contact_id is not null group by contact_id "
+        "having not bool_or(is_known_customer) order by contact_id limit 1"
+    ).fetchone()
+    con.close()
+
+    def edit_scores(analytics: Path):
+        path = analytics / "text_scores.parquet"
+        scores = pl.read_parquet(path).filter(pl.col("text_hash") != unscored)
+        flipped = pl.when(pl.col("text_hash") == rescored).then(-pl.col("sentiment"))
+        scores.with_columns(
+            flipped.otherwise(pl.col("sentiment")).alias("sentiment")
+        ).write_parquet(path)
+
+    early_order = (
+        "insert into intermediate.int_orders_converted by name select "
+        f"'early-order' as order_id, '{contact}' as contact_id, true as is_completed, "
+        f"timestamp '{first_activity_at}' - interval 1 day as ordered_at"
+    )
+    scored = "intermediate.int_activities_scored"
+    built = {}
+    for mode in ["incremental", "full"]:
+        command = ["run", "--select", "int_activities_scored"]
+        done, warehouse, _ = _dbt_on_a_copy(
+            ran,
+            tmp_path / mode,
+            command + (["--full-refresh"] if mode == "full" else []),
+            early_order,
+            edit_analytics=edit_scores,
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
+        built[mode] = con.execute(
+            f"select * exclude (built_at, classified_built_at) from {scored} "
+            "order by platform, activity_id"
+        ).pl()
+        rewritten, total = con.execute(
+            f"select count(*) filter (where built_at = (select max(built_at) from {scored})), "
+            f"count(*) from {scored}"
+        ).fetchone()
+        con.close()
+        if mode == "incremental":
+            assert 0 < rewritten < total / 10, (rewritten, total)
+    changed = built["incremental"].filter(
+        pl.col("text_hash").is_in([rescored, unscored]) | (pl.col("contact_id") == contact)
+    )
+    assert set(changed["sentiment_source"]) >= {"not_scored_yet"}
+    assert changed.filter(pl.col("contact_id") == contact)["is_known_customer"].all()
+    assert built["incremental"].equals(built["full"])
