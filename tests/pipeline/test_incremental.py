@@ -170,7 +170,8 @@ def test_a_new_day_with_late_links_and_corrections_equals_a_run_over_everything(
     for table, markers in [
         ("int_activities_classified", ["source_file_hash", "built_at"]),
         ("int_activities_scored", ["classified_built_at", "built_at"]),
-        ("int_orders_converted", ["inputs_ingested_through"]),
+        ("int_orders_converted", ["inputs_ingested_through", "built_at"]),
+        ("int_trust_events_unioned", ["orders_built_through", "built_at"]),
     ]:
         _assert_same_rows(
             _fact_rows(daily, table, markers), _fact_rows(at_once, table, markers), table
@@ -198,12 +199,18 @@ def test_a_new_day_with_late_links_and_corrections_equals_a_run_over_everything(
         stale_rows = stale[entity].height if entity in stale else 0
         assert restaged == day[entity].height + late[entity].height + stale_rows, table
         assert restaged < total / 10, table
-    # and the models built from the facts rewrote only the rows the day touched
-    for table in ["int_activities_classified", "int_activities_scored"]:
+    # and the models built from the facts rewrote only the rows the day touched (the
+    # trust events: every event of the contacts it touched, the day's active ones)
+    for table, unit in [
+        ("int_activities_classified", "*"),
+        ("int_activities_scored", "*"),
+        ("int_orders_converted", "*"),
+        ("int_trust_events_unioned", "distinct contact_id"),
+    ]:
         rewritten, total = con.execute(
-            f"select count(*) filter (where built_at = "
+            f"select count({unit}) filter (where built_at = "
             f"(select max(built_at) from intermediate.{table})), "
-            f"count(*) from intermediate.{table}"
+            f"count({unit}) from intermediate.{table}"
         ).fetchone()
         assert 0 < rewritten < total / 10, (table, rewritten, total)
     con.close()

@@ -485,10 +485,12 @@ def _dbt_on_a_copy(
     command: list[str],
     *sql: str,
     edit_analytics: Callable[[Path], None] | None = None,
+    dbt_vars: dict[str, object] | None = None,
 ) -> tuple[subprocess.CompletedProcess, Path, Path]:
     """`dbt <command>` on a copy of the demo run's warehouse, after the statements
     `sql` ran on the copy and, if given, `edit_analytics` changed a copy of the Python
-    steps' Parquet folder: (dbt's process, the copy, dbt's target folder)."""
+    steps' Parquet folder; `dbt_vars` change the run's vars: (dbt's process, the copy,
+    dbt's target folder)."""
     project = Path(__file__).resolve().parents[2] / "dbt_project"
     warehouse = tmp_path / "warehouse"
     warehouse.mkdir(parents=True)
@@ -498,7 +500,7 @@ def _dbt_on_a_copy(
         con.execute(statement)
     con.close()
     settings = ran.settings
-    dbt_vars = settings.dbt_vars()
+    dbt_vars = {**settings.dbt_vars(), **(dbt_vars or {})}
     if edit_analytics is not None:
         analytics = shutil.copytree(settings.analytics_dir, warehouse / "analytics")
         edit_analytics(analytics)
@@ -644,3 +646,93 @@ def test_scored_activities_kept_or_rebuilt_by_what_they_were_built_with(ran, tmp
     assert set(changed["sentiment_source"]) >= {"not_scored_yet"}
     assert changed.filter(pl.col("contact_id") == contact)["is_known_customer"].all()
     assert built["incremental"].equals(built["full"])
+
+
+def _incremental_and_full_build(ran, tmp_path, model, *sql, **options):
+    """`model` built incrementally and in full on two copies of the demo warehouse
+    changed alike: {mode: (rows without the build markers, rows written, all rows)}."""
+    built = {}
+    for mode in ["incremental", "full"]:
+        command = ["run", "--select", model] + (["--full-refresh"] if mode == "full" else [])
+        done, warehouse, _ = _dbt_on_a_copy(ran, tmp_path / mode, command, *sql, **options)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
+        table = f"intermediate.{model}"
+        markers = {"built_at", "classified_built_at", "orders_built_through"}
+        columns = [c for c, *_ in con.execute(f"describe {table}").fetchall()]
+        keep = ", ".join(c for c in columns if c not in markers)
+        rows = con.execute(f"select {keep} from {table} order by all").pl()
+        rewritten, total = con.execute(
+            f"select count(*) filter (where built_at = (select max(built_at) from {table})), "
+            f"count(*) from {table}"
+        ).fetchone()
+        con.close()
+        built[mode] = rows, rewritten, total
+    return built
+
+
+def test_trust_events_rebuilt_per_contact_equal_a_full_build(ran, tmp_path):
+    """int_trust_events_unioned rebuilds the contacts whose events may have changed.
+    Here, with nothing else rewritten upstream: a contact's first completed order moves
+    to another contact (it was the first of two, so the first contact is left with no
+    event at all: its rows must go), an activity turns from positive to negative, and
+    an answered inbound activity becomes unanswered, and a repeat order is a day
+    later. The incremental build equals a
+    full build and rewrites few rows; a changed TC_TRUST_ASYMMETRY rewrites them all."""
+    con = duckdb.connect(str(ran.settings.warehouse_path), read_only=True)
+    # a contact whose only events are one repeat order: two completed orders, no other
+    lonely, first_order = con.execute(
+        "select contact_id, min_by(order_id, ordered_at) "
+        "from intermediate.int_orders_converted where is_completed group by contact_id "
+        "having count(*) = 2 and contact_id in (select contact_id "
+        "from intermediate.int_trust_events_unioned group by contact_id "
+        "having count(*) = 1 and bool_and(event_type = 'repeat_order')) "
+        "order by contact_id limit 1"
+    ).fetchone()
+    other = con.execute(
+        "select min(contact_id) from intermediate.int_trust_events_unioned where contact_id != ?",
+        [lonely],
+    ).fetchone()[0]
+    voice = con.execute(
+        "select min(activity_id) from intermediate.int_activities_scored "
+        "where is_positive and not is_brand_author and contact_id is not null"
+    ).fetchone()[0]
+    # a repeat order of a third contact, a day later: only its rewriting tells
+    shifted = con.execute(
+        "select min(split_part(trust_event_id, ':', 2)) "
+        "from intermediate.int_trust_events_unioned "
+        "where event_type = 'repeat_order' and contact_id not in (?, ?)",
+        [lonely, other],
+    ).fetchone()[0]
+    answered = con.execute(
+        "select min(activity_id) from intermediate.int_inbound_activities_answered "
+        "where is_answered and contact_id is not null"
+    ).fetchone()[0]
+    con.close()
+    changes = (
+        f"update intermediate.int_orders_converted set contact_id = '{other}', "
+        f"built_at = now() where order_id = '{first_order}'",
+        "update intermediate.int_orders_converted set ordered_at = ordered_at "
+        f"+ interval 1 day, built_at = now() where order_id = '{shifted}'",
+        "update intermediate.int_activities_scored set is_positive = false, "
+        f"is_negative = true, sentiment = -0.5 where activity_id = '{voice}'",
+        "update intermediate.int_inbound_activities_answered set is_answered = false, "
+        f"first_reply_at = null where activity_id = '{answered}'",
+    )
+    model = "int_trust_events_unioned"
+    built = _incremental_and_full_build(ran, tmp_path / "changes", model, *changes)
+    (incremental, rewritten, total), (full, _, _) = built["incremental"], built["full"]
+    assert incremental.equals(full)
+    assert 0 < rewritten < total / 10, (rewritten, total)
+    assert lonely not in set(incremental["contact_id"])
+    assert any(
+        i.startswith("negative_voice:") and i.endswith(f":{voice}")
+        for i in incremental["trust_event_id"]
+    )
+
+    built = _incremental_and_full_build(
+        ran, tmp_path / "asymmetry", model, dbt_vars={"trust_asymmetry": 3.0}
+    )
+    (incremental, rewritten, total), (full, _, _) = built["incremental"], built["full"]
+    assert incremental.equals(full)
+    assert rewritten == total

@@ -196,7 +196,9 @@ final as (
         cost_of_goods_local * rate_to_reporting as cost_of_goods,
         (amount_local - cost_of_goods_local) * rate_to_reporting as gross_margin,
         (select build.inputs_ingested_through from build) as inputs_ingested_through,
-        '{{ build_settings }}' as build_settings
+        '{{ build_settings }}' as build_settings,
+        -- when this row was written: models built from this one rebuild what is newer
+        {{ dbt.current_timestamp() }} as built_at
     from converted
 )
 
