@@ -172,6 +172,8 @@ def test_a_new_day_with_late_links_and_corrections_equals_a_run_over_everything(
         ("int_activities_scored", ["classified_built_at", "built_at"]),
         ("int_orders_converted", ["inputs_ingested_through", "built_at"]),
         ("int_trust_events_unioned", ["orders_built_through", "built_at"]),
+        ("int_trust_evidence_by_contact_day", ["events_built_through", "built_at"]),
+        ("int_trust_states_by_contact_day", ["evidence_built_through", "built_at"]),
     ]:
         _assert_same_rows(
             _fact_rows(daily, table, markers), _fact_rows(at_once, table, markers), table
@@ -206,6 +208,8 @@ def test_a_new_day_with_late_links_and_corrections_equals_a_run_over_everything(
         ("int_activities_scored", "*"),
         ("int_orders_converted", "*"),
         ("int_trust_events_unioned", "distinct contact_id"),
+        ("int_trust_evidence_by_contact_day", "distinct contact_id"),
+        ("int_trust_states_by_contact_day", "distinct contact_id"),
     ]:
         rewritten, total = con.execute(
             f"select count({unit}) filter (where built_at = "
