@@ -658,7 +658,15 @@ def _incremental_and_full_build(ran, tmp_path, model, *sql, **options):
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
         con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
         table = f"intermediate.{model}"
-        markers = {"built_at", "classified_built_at", "orders_built_through"}
+        # when rows were written: the copies were changed at different times
+        markers = {
+            "built_at",
+            "classified_built_at",
+            "orders_built_through",
+            "orders_built_at",
+            "evidence_built_at",
+            "reactions_built_at",
+        }
         columns = [c for c, *_ in con.execute(f"describe {table}").fetchall()]
         keep = ", ".join(c for c in columns if c not in markers)
         rows = con.execute(f"select {keep} from {table} order by all").pl()
@@ -732,6 +740,60 @@ def test_trust_events_rebuilt_per_contact_equal_a_full_build(ran, tmp_path):
 
     built = _incremental_and_full_build(
         ran, tmp_path / "asymmetry", model, dbt_vars={"trust_asymmetry": 3.0}
+    )
+    (incremental, rewritten, total), (full, _, _) = built["incremental"], built["full"]
+    assert incremental.equals(full)
+    assert rewritten == total
+
+
+def test_cutoff_scores_rebuilt_per_contact_equal_a_full_build(ran, tmp_path):
+    """int_cutoff_customers_scored rebuilds the contacts whose fingerprints changed.
+    Here, with nothing else rewritten upstream: a customer's later completed order
+    moves to another customer, a customer's reaction moves to another contact, and an
+    account's follower count changes. The incremental build equals a full build and
+    rewrites few contacts; a changed trust half-life rewrites them all."""
+    model = "int_cutoff_customers_scored"
+    con = duckdb.connect(str(ran.settings.warehouse_path), read_only=True)
+    customers = [
+        row[0]
+        for row in con.execute(
+            f"select contact_id from intermediate.{model} where reactions > 0 "
+            "and completed_orders >= 2 and followers is not null "
+            "group by contact_id order by contact_id limit 4"
+        ).fetchall()
+    ]
+    assert len(customers) == 4
+    later_order = con.execute(
+        "select max_by(order_id, ordered_at) from intermediate.int_orders_converted "
+        "where is_completed and contact_id = ?",
+        [customers[0]],
+    ).fetchone()[0]
+    reaction = con.execute(
+        "select min(activity_id) from intermediate.int_activities_scored "
+        "where activity_type = 'reaction' and contact_id = ?",
+        [customers[2]],
+    ).fetchone()[0]
+    account = con.execute(
+        "select min(account_id) from intermediate.int_accounts_resolved "
+        "where contact_id = ? and not is_brand",
+        [customers[3]],
+    ).fetchone()[0]
+    con.close()
+    changes = (
+        f"update intermediate.int_orders_converted set contact_id = '{customers[1]}', "
+        f"built_at = now() where order_id = '{later_order}'",
+        f"update intermediate.int_activities_scored set contact_id = '{customers[1]}', "
+        f"built_at = now() where activity_id = '{reaction}'",
+        "update intermediate.int_accounts_resolved set followers = followers + 1000 "
+        f"where account_id = '{account}'",
+    )
+    built = _incremental_and_full_build(ran, tmp_path / "changes", model, *changes)
+    (incremental, rewritten, total), (full, _, _) = built["incremental"], built["full"]
+    assert incremental.equals(full)
+    assert 0 < rewritten < total / 10, (rewritten, total)
+
+    built = _incremental_and_full_build(
+        ran, tmp_path / "half_life", model, dbt_vars={"trust_half_life_days": 90}
     )
     (incremental, rewritten, total), (full, _, _) = built["incremental"], built["full"]
     assert incremental.equals(full)
