@@ -749,8 +749,10 @@ def test_trust_events_rebuilt_per_contact_equal_a_full_build(ran, tmp_path):
 def test_cutoff_scores_rebuilt_per_contact_equal_a_full_build(ran, tmp_path):
     """int_cutoff_customers_scored rebuilds the contacts whose fingerprints changed.
     Here, with nothing else rewritten upstream: a customer's later completed order
-    moves to another customer, a customer's reaction moves to another contact, and an
-    account's follower count changes. The incremental build equals a full build and
+    moves to another customer, a customer's reaction moves to another contact, an
+    account's follower count changes, an order's revenue is corrected and a customer
+    without an account gets one of unknown followers. The
+    incremental build equals a full build and
     rewrites few contacts; a changed trust half-life rewrites them all."""
     model = "int_cutoff_customers_scored"
     con = duckdb.connect(str(ran.settings.warehouse_path), read_only=True)
@@ -778,6 +780,27 @@ def test_cutoff_scores_rebuilt_per_contact_equal_a_full_build(ran, tmp_path):
         "where contact_id = ? and not is_brand",
         [customers[3]],
     ).fetchone()[0]
+    # an order in a cutoff's outcome window of a fifth customer, its revenue corrected:
+    # no count moves, only its rewriting tells
+    corrected = con.execute(
+        "select min(orders.order_id) from intermediate.int_orders_converted as orders "
+        f"inner join (select distinct cutoff_on from intermediate.{model}) as cutoffs "
+        "on orders.ordered_on >= cutoffs.cutoff_on "
+        "and orders.ordered_on < cutoffs.cutoff_on + interval 90 day "
+        "where orders.is_completed and orders.contact_id not in (?, ?, ?, ?)",
+        customers,
+    ).fetchone()[0]
+    # a customer without an account gets one whose follower count is unknown: only
+    # the account itself tells (likes_given turns from null to a count)
+    accountless = con.execute(
+        f"select min(contact_id) from intermediate.{model} where followers is null "
+        "and likes_given is null"
+    ).fetchone()[0]
+    spare_account = con.execute(
+        "select min(account_id) from intermediate.int_accounts_resolved "
+        "where not is_brand and (contact_id is null or contact_id not in "
+        f"(select contact_id from intermediate.{model}))"
+    ).fetchone()[0]
     con.close()
     changes = (
         f"update intermediate.int_orders_converted set contact_id = '{customers[1]}', "
@@ -786,6 +809,10 @@ def test_cutoff_scores_rebuilt_per_contact_equal_a_full_build(ran, tmp_path):
         f"built_at = now() where activity_id = '{reaction}'",
         "update intermediate.int_accounts_resolved set followers = followers + 1000 "
         f"where account_id = '{account}'",
+        "update intermediate.int_orders_converted set revenue = revenue + 100, "
+        f"built_at = now() where order_id = '{corrected}'",
+        f"update intermediate.int_accounts_resolved set contact_id = '{accountless}', "
+        f"followers = null where account_id = '{spare_account}'",
     )
     built = _incremental_and_full_build(ran, tmp_path / "changes", model, *changes)
     (incremental, rewritten, total), (full, _, _) = built["incremental"], built["full"]

@@ -141,10 +141,15 @@ customers_at_any_cutoff as (
         on order_fingerprints.contact_id = reaction_fingerprints.contact_id
     left join followers
         on order_fingerprints.contact_id = followers.contact_id
-    where order_fingerprints.first_ordered_on < (select max(cutoff_on) from cutoffs)
+    cross join (select max(cutoffs.cutoff_on) as last_cutoff_on from cutoffs) as last_cutoff
+    where order_fingerprints.first_ordered_on < last_cutoff.last_cutoff_on
 ),
 
 {% set build_only_touched = incremental_build_tracks('orders_built_at') %}
+{#- a table built before this model was incremental: every contact in it is replaced -#}
+{% set replaces_every_built_contact = (
+    not build_only_touched and this is not none and execute and is_incremental()
+) %}
 {% if build_only_touched %}
 
 built as {{ inline_import() }} (
@@ -187,7 +192,9 @@ touched_contacts as (
         or customers_at_any_cutoff.contact_id is null
         or built_contacts.contact_id is null
         or customers_at_any_cutoff.completed_orders != built_contacts.completed_orders
-        or customers_at_any_cutoff.orders_built_at != built_contacts.orders_built_at
+        -- null for orders written before orders carried built_at
+        or customers_at_any_cutoff.orders_built_at
+        is distinct from built_contacts.orders_built_at
         or customers_at_any_cutoff.evidence_built_at
         is distinct from built_contacts.evidence_built_at
         or customers_at_any_cutoff.reactions != built_contacts.reactions
@@ -304,7 +311,7 @@ final as (
         on
             customers.cutoff_on = outcomes.cutoff_on
             and customers.contact_id = outcomes.contact_id
-    {% if build_only_touched %}
+    {% if build_only_touched or replaces_every_built_contact %}
         -- one marker row per rebuilt contact (cutoff_on null): its built rows are
         -- replaced even when none is left
         union all
@@ -323,7 +330,7 @@ final as (
             null as reactions_built_at,
             null as build_settings,
             null as built_at
-        from touched_contacts
+        from {{ 'touched_contacts' if build_only_touched else '(select distinct contact_id from ' ~ this ~ ')' }}
     {% endif %}
 )
 
