@@ -239,8 +239,10 @@ trust_before as (
     from cutoffs
     inner join evidence
         on cutoffs.cutoff_on > evidence.event_on
-    inner join customers_in_scope
-        on evidence.contact_id = customers_in_scope.contact_id
+    {% if build_only_touched %}
+        inner join touched_contacts
+            on evidence.contact_id = touched_contacts.contact_id
+    {% endif %}
     group by cutoffs.cutoff_on, evidence.contact_id
 ),
 
@@ -252,8 +254,10 @@ likes_before as (
     from cutoffs
     inner join reactions
         on cutoffs.cutoff_on > reactions.created_on
-    inner join customers_in_scope
-        on reactions.contact_id = customers_in_scope.contact_id
+    {% if build_only_touched %}
+        inner join touched_contacts
+            on reactions.contact_id = touched_contacts.contact_id
+    {% endif %}
     group by cutoffs.cutoff_on, reactions.contact_id
 ),
 
@@ -269,8 +273,10 @@ outcomes as (
             cutoffs.cutoff_on <= completed_orders.ordered_on
             and completed_orders.ordered_on
             < {{ dbt.dateadd('day', var('trust_validity_horizon_days'), 'cutoffs.cutoff_on') }}
-    inner join customers_in_scope
-        on completed_orders.contact_id = customers_in_scope.contact_id
+    {% if build_only_touched %}
+        inner join touched_contacts
+            on completed_orders.contact_id = touched_contacts.contact_id
+    {% endif %}
     group by cutoffs.cutoff_on, completed_orders.contact_id
 ),
 
