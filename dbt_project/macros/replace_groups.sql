@@ -18,3 +18,22 @@
     from {{ source }}
     where {{ marker_column }} is not null
 {% endmacro %}
+
+{#- The contacts to rebuild in a per-contact table built from `upstream` (a CTE whose
+    rows carry contact_id and built_at): those with a row `upstream` wrote after this
+    table's last build read it (`built`'s newest `watermark`; none yet: all), and
+    those `built` has and `upstream` no longer has (their rows must go). -#}
+{% macro contacts_rewritten_or_gone(upstream, built, watermark) %}
+    select {{ upstream }}.contact_id
+    from {{ upstream }}
+    cross join (select max({{ watermark }}) as built_through from {{ built }}) as last_build
+    where
+        last_build.built_through is null
+        or {{ upstream }}.built_at > last_build.built_through
+    union
+    select built_contacts.contact_id
+    from (select distinct contact_id from {{ built }}) as built_contacts
+    left join (select distinct contact_id from {{ upstream }}) as upstream_contacts
+        on built_contacts.contact_id = upstream_contacts.contact_id
+    where upstream_contacts.contact_id is null
+{% endmacro %}

@@ -19,7 +19,7 @@
     - one of its survey, ticket, voice or listening events (computed for all: a few
       million rows at L, where orders are ten) is new, gone or different from the
       built one, for the contact before and after;
-    - or, for all, when an event type's weight or direction changed.
+    - or, for all, when the weights changed (the seed or TC_TRUST_ASYMMETRY).
     Rows are replaced per contact (strategy replace_groups, macros/replace_groups.sql):
     a contact left with no event loses its rows. -#}
 
@@ -126,6 +126,18 @@ listening_events as (
         and (inbound.is_answered or activities.is_negative)
 ),
 
+-- the weights as one string, kept in each row: any edit of the seed (a weight, a
+-- direction, a type added or removed) or of TC_TRUST_ASYMMETRY rebuilds every contact
+weights_used as (
+    select
+        {{ dbt.listagg(
+            "concat(event_type, ':', direction, ':', cast(weight as string))",
+            "','",
+            "order by event_type" if target.type == 'duckdb' else none
+        ) }} as event_weights_used
+    from event_weights
+),
+
 -- every event but the orders' (computed for every contact, compared when incremental)
 other_events as (
     select * from survey_events
@@ -155,14 +167,11 @@ last_build as (
 ),
 
 changed_weights as (
-    select built_weights.event_type
-    from (select distinct event_type, direction, weight from built) as built_weights
-    left join event_weights
-        on
-            built_weights.event_type = event_weights.event_type
-            and built_weights.direction = event_weights.direction
-            and built_weights.weight = event_weights.weight
-    where event_weights.event_type is null
+    select 1 as changed
+    from built
+    cross join weights_used
+    where built.event_weights_used is distinct from weights_used.event_weights_used
+    limit 1
 ),
 
 rewritten_orders_contacts as (
@@ -344,29 +353,17 @@ weighted as (
 final as (
     select
         weighted.*,
+        weights_used.event_weights_used,
         orders_read.orders_built_through,
         {{ dbt.current_timestamp() }} as built_at
     from weighted
+    cross join weights_used
     cross join orders_read
-    {% if build_only_touched %}
+    {% if build_only_touched or replaces_every_built_contact %}
         -- one marker row per rebuilt contact (trust_event_id null): its built rows
         -- are replaced even when none is left
         union all
         select
-            null as trust_event_id,
-            touched_contacts.contact_id,
-            null as event_type,
-            null as direction,
-            null as weight,
-            null as event_at,
-            null as event_on,
-            null as observed_on,
-            null as orders_built_through,
-            null as built_at
-        from touched_contacts
-    {% elif replaces_every_built_contact %}
-        union all
-        select distinct
             null as trust_event_id,
             contact_id,
             null as event_type,
@@ -375,9 +372,12 @@ final as (
             null as event_at,
             null as event_on,
             null as observed_on,
+            null as event_weights_used,
             null as orders_built_through,
             null as built_at
-        from {{ this }}
+        from
+            {{ 'touched_contacts' if build_only_touched
+            else '(select distinct contact_id from ' ~ this ~ ')' }}
     {% endif %}
 )
 

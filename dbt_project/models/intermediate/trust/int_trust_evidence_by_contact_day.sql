@@ -28,25 +28,8 @@ built as {{ inline_import() }} (
     select * from {{ this }}
 ),
 
-last_build as (
-    select max(events_built_through) as events_built_through
-    from built
-),
-
 touched_contacts as (
-    select events.contact_id
-    from events
-    cross join last_build
-    where
-        last_build.events_built_through is null
-        or events.built_at > last_build.events_built_through
-    union
-    -- contacts left with no event
-    select built_contacts.contact_id
-    from (select distinct contact_id from built) as built_contacts
-    left join (select distinct contact_id from events) as event_contacts
-        on built_contacts.contact_id = event_contacts.contact_id
-    where event_contacts.contact_id is null
+    {{ contacts_rewritten_or_gone('events', 'built', 'events_built_through') }}
 ),
 
 {% endif %}

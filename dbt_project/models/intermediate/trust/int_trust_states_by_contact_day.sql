@@ -28,25 +28,8 @@ built as {{ inline_import() }} (
     select * from {{ this }}
 ),
 
-last_build as (
-    select max(evidence_built_through) as evidence_built_through
-    from built
-),
-
 touched_contacts as (
-    select evidence.contact_id
-    from evidence
-    cross join last_build
-    where
-        last_build.evidence_built_through is null
-        or evidence.built_at > last_build.evidence_built_through
-    union
-    -- contacts left with no evidence
-    select built_contacts.contact_id
-    from (select distinct contact_id from built) as built_contacts
-    left join (select distinct contact_id from evidence) as evidence_contacts
-        on built_contacts.contact_id = evidence_contacts.contact_id
-    where evidence_contacts.contact_id is null
+    {{ contacts_rewritten_or_gone('evidence', 'built', 'evidence_built_through') }}
 ),
 
 {% endif %}
