@@ -635,7 +635,11 @@ def _incremental_and_full_build(
     """`model` built incrementally and in full on a copy of the demo warehouse changed
     alike (one copy after the other in one folder: the same profile and vars, so the
     second dbt command reuses the first's parse): {mode: (rows without the build
-    markers, rows written, all rows)}."""
+    markers, rows written by this build, all rows)}."""
+    table = f"intermediate.{model}"
+    con = duckdb.connect(str(ran.settings.warehouse_path), read_only=True)
+    (built_before,) = con.execute(f"select max(built_at) from {table}").fetchone()
+    con.close()
     built = {}
     for mode in modes:
         shutil.rmtree(tmp_path / "warehouse", ignore_errors=True)
@@ -643,15 +647,14 @@ def _incremental_and_full_build(
         done, warehouse, _ = _dbt_on_a_copy(ran, tmp_path, command, *sql, **options)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
         con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
-        table = f"intermediate.{model}"
         # when rows were written: the copies were changed at different times
         markers = {"built_at", "classified_built_at", "orders_built_through"}
         columns = [c for c, *_ in con.execute(f"describe {table}").fetchall()]
         keep = ", ".join(c for c in columns if c not in markers)
         rows = con.execute(f"select {keep} from {table} order by all").pl()
         rewritten, total = con.execute(
-            f"select count(*) filter (where built_at = (select max(built_at) from {table})), "
-            f"count(*) from {table}"
+            f"select count(*) filter (where built_at > ?), count(*) from {table}",
+            [built_before],
         ).fetchone()
         con.close()
         built[mode] = rows, rewritten, total
