@@ -668,7 +668,8 @@ def test_trust_events_rebuilt_per_contact_equal_a_full_build(ran, tmp_path):
     event at all: its rows must go), an activity turns from positive to negative, and
     an answered inbound activity becomes unanswered, and a repeat order is a day
     later. The incremental build equals a
-    full build and rewrites few rows; a changed TC_TRUST_ASYMMETRY rewrites them all."""
+    full build and rewrites few rows; a changed TC_TRUST_ASYMMETRY rewrites them all,
+    and a changed half-life every row of the tracked states."""
     con = duckdb.connect(str(ran.settings.warehouse_path), read_only=True)
     # a contact whose only events are one repeat order: two completed orders, no other
     lonely, first_order = con.execute(
@@ -727,6 +728,16 @@ def test_trust_events_rebuilt_per_contact_equal_a_full_build(ran, tmp_path):
         model,
         modes=["incremental"],
         dbt_vars={"trust_asymmetry": 3.0},
+    )
+    _, rewritten, total = built["incremental"]
+    assert rewritten == total
+    # the states under the trust views: a changed half-life rebuilds every contact
+    built = _incremental_and_full_build(
+        ran,
+        tmp_path / "half_life",
+        "int_trust_states_by_contact_day",
+        modes=["incremental"],
+        dbt_vars={"trust_half_life_days": 90},
     )
     _, rewritten, total = built["incremental"]
     assert rewritten == total

@@ -10,10 +10,15 @@
 
 {#- Incremental: a daily run rebuilds the states of the contacts whose evidence
     int_trust_evidence_by_contact_day wrote after this table's last build read it
-    (evidence_built_through) and clears the contacts it no longer has; the others keep
-    their rows, so the result equals a full build. A contact's last state is not cut
+    (evidence_built_through) and clears the contacts it no longer has, every contact
+    when the half-life or the tier settings it uses changed; the others keep their
+    rows, so the result equals a full build. A contact's last state is not cut
     at the data's end here (int_trust_states_tracked cuts it as of that day), so a new
     as-of day rewrites nothing. -#}
+
+{% set build_settings = 'trust_half_life_days=' ~ var('trust_half_life_days')
+    ~ '|trust_tier_trusting_from=' ~ var('trust_tier_trusting_from')
+    ~ '|trust_tier_at_risk_from=' ~ var('trust_tier_at_risk_from') %}
 
 with
 
@@ -30,6 +35,14 @@ built as {{ inline_import() }} (
 
 touched_contacts as (
     {{ contacts_rewritten_or_gone('evidence', 'built', 'evidence_built_through') }}
+    union
+    -- built with other settings: every contact
+    select evidence.contact_id
+    from evidence
+    where exists (
+        select 1 from built
+        where built.build_settings is distinct from '{{ build_settings }}'
+    )
 ),
 
 {% endif %}
@@ -142,6 +155,7 @@ final as (
             else least(spells.betrayed_days, spells.days_until_next_event)
         end as betrayed_days,
         evidence_read.evidence_built_through,
+        '{{ build_settings }}' as build_settings,
         {{ dbt.current_timestamp() }} as built_at
     from spells
     cross join evidence_read
@@ -159,6 +173,7 @@ final as (
             null as trusting_days,
             null as betrayed_days,
             null as evidence_built_through,
+            null as build_settings,
             null as built_at
         from touched_contacts
     {% endif %}
