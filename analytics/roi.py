@@ -518,30 +518,25 @@ def _merge_thin_cohorts(panel: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _with_post_dummies(panel: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
-    """The panel with its treatment groups (unit @ event-time bin, thin cohorts merged,
-    thin units pooled) and one 0/1 column per group in the post months; {group: column
-    name}."""
+def _with_post_groups(panel: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The panel with its treatment group in the post months (unit @ event-time bin,
+    thin cohorts merged, thin units pooled; null otherwise) and {group: regressor name}.
+    The regressors, one 0/1 column per group, are made after pooling (_fit_model): a row
+    is in at most one group, so its label says as much as the columns would."""
     panel = _pool_thin_units(_merge_thin_cohorts(panel)).with_columns(
         pl.when(pl.col("is_post"))
         .then(pl.concat_str([pl.col("unit"), pl.col("event_bin")], separator="@"))
         .alias("group")
     )
     groups = sorted(panel["group"].drop_nulls().unique().to_list())
-    names = {g: f"d{i}" for i, g in enumerate(groups)}
-    return panel.with_columns(
-        [
-            (pl.col("is_post") & (pl.col("group") == g)).fill_null(False).cast(pl.Int8).alias(n)
-            for g, n in names.items()
-        ]
-    ), names
+    return panel, {g: f"d{i}" for i, g in enumerate(groups)}
 
 
 def _fit_groups(panel: pl.DataFrame) -> _GroupFit:
     """One effect per treatment unit (platform x cohort, or campaign) and event-time bin."""
-    panel, names = _with_post_dummies(panel)
+    panel, names = _with_post_groups(panel)
     groups = list(names)
-    coef, vcov = _fit(panel, [names[g] for g in groups])
+    coef, vcov = _fit(panel, {"group": names})
     cells = (
         panel.filter(pl.col("is_post"))
         .group_by("group", "unit", "platform", "period")
@@ -561,7 +556,7 @@ def _pretrend(panel: pl.DataFrame) -> dict[str, dict]:
     joint Wald test (chi2, contact-clustered) that a platform's leads are 0 gives its
     p-value; "all" tests every lead. Returns {} when the test cannot be run.
     """
-    panel, post = _with_post_dummies(panel)
+    panel, post = _with_post_groups(panel)
     platforms = sorted(panel["platform"].drop_nulls().unique().to_list())
     before = pl.col("e") - pl.col("t")
     leads = {
@@ -572,15 +567,18 @@ def _pretrend(panel: pl.DataFrame) -> dict[str, dict]:
         for i, p in enumerate(platforms)
         for j, (lo, hi) in enumerate(LEAD_BINS)
     }
-    panel = panel.with_columns(
-        [cond.fill_null(False).cast(pl.Int8).alias(name) for name, (_, cond) in leads.items()]
-    )
+    # a row is in at most one lead (one platform per contact, disjoint bins)
+    lead = pl.lit(None, dtype=pl.String)
+    for name, (_, cond) in reversed(leads.items()):
+        lead = pl.when(cond.fill_null(False)).then(pl.lit(name)).otherwise(lead)
+    panel = panel.with_columns(lead.alias("lead"))
     # a lead with no contact-month (a platform whose cohorts all engaged early) is no test
-    present = [name for name in leads if panel[name].sum() > 0]
+    counted = set(panel["lead"].drop_nulls().unique().to_list())
+    present = [name for name in leads if name in counted]
     if not present:
         return {}
     try:
-        fit = _fit_model(panel, [*post.values(), *present])
+        fit = _fit_model(panel, {"group": post, "lead": {n: n for n in present}})
         names = list(fit.coef().index)
         out = {}
         for platform in [*platforms, "all"]:
@@ -630,9 +628,13 @@ def _codes(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.String).cast(pl.Categorical).to_physical()
 
 
-def _pool_exchangeable_contacts(data: pl.DataFrame, regressors: list[str]) -> pl.DataFrame:
+def _pool_exchangeable_contacts(data: pl.DataFrame, treatments: list[str]) -> pl.DataFrame:
     """Contacts with the same months, stratum and regressors in every month, summed
     into pseudo-contacts: the same coefficients, a fraction of the rows.
+
+    `treatments` are integer columns: in each row, the index of the one regressor of
+    that kind which is 1 there, or null (a row is in at most one treatment group and
+    one lead), so a row's regressors are those codes.
 
     Why it is exact: with a contact effect, contact i's Poisson likelihood profiled
     over a_i is sum_t y_it log(mu_t / sum_s mu_s) (mu_t = exp(g_t + x_t b)), which
@@ -651,30 +653,31 @@ def _pool_exchangeable_contacts(data: pl.DataFrame, regressors: list[str]) -> pl
     """
     # a row's identity: its stratum-month cell and its regressors; a contact's, the set
     rows = data.with_columns(
-        pl.struct("stratum_period", *regressors).hash(seed=0).alias("row_hash")
+        pl.struct("stratum_period", *treatments).hash(seed=0).alias("row_hash")
     )
     stratum_contacts = rows.group_by("stratum").agg(pl.col("contact_key").n_unique().alias("n"))
+    # the regressors each contact has a 1 in, and how many contacts each has
+    memberships = (
+        pl.concat([rows.select("contact_key", pl.col(t).alias("regressor")) for t in treatments])
+        .drop_nulls()
+        .unique()
+    )
+    smallest_group = (
+        memberships.join(memberships.group_by("regressor").len("group_contacts"), on="regressor")
+        .group_by("contact_key")
+        .agg(pl.col("group_contacts").min())
+    )
     per_contact = (
         rows.group_by("contact_key")
-        .agg(
-            pl.col("row_hash").sort().alias("row_hashes"),
-            pl.col("stratum").first(),
-            *[pl.col(r).max() for r in regressors],
-        )
+        .agg(pl.col("row_hash").sort().alias("row_hashes"), pl.col("stratum").first())
         .with_columns(pl.col("row_hashes").hash(seed=1).alias("signature"))
         .drop("row_hashes")
     )
-    group_contacts = per_contact.select(pl.col(regressors).cast(pl.Int64).sum())
     # the smallest group or stratum a contact is in, and so the largest pool it may join
-    smallest = pl.min_horizontal(
-        pl.col("n"),
-        *[
-            pl.when(pl.col(r) > 0).then(pl.lit(int(group_contacts[r][0]))).otherwise(None)
-            for r in regressors
-        ],
-    )
+    smallest = pl.min_horizontal("n", "group_contacts")
     pooled = (
         per_contact.join(stratum_contacts, on="stratum", how="left")
+        .join(smallest_group, on="contact_key", how="left")
         .with_columns(
             (smallest // MIN_CLUSTERS).clip(1, MAX_POOLED_CONTACTS).alias("pool_size"),
             # rank by the contact's own key: the pools do not depend on row order
@@ -694,18 +697,31 @@ def _pool_exchangeable_contacts(data: pl.DataFrame, regressors: list[str]) -> pl
     return (
         rows.join(pooled, on="contact_key", how="left")
         .group_by("contact_id", "period", "stratum_period")
-        .agg(pl.col("revenue").sum(), *[pl.col(r).first() for r in regressors])
+        .agg(pl.col("revenue").sum(), *[pl.col(t).first() for t in treatments])
     )
 
 
-def _fit_model(panel: pl.DataFrame, regressors: list[str]):
+def _fit_model(panel: pl.DataFrame, regressors: dict[str, dict[str, str]]):
     """Poisson fit with contact and stratum-by-month fixed effects, CRV1 by contact
-    (by pseudo-contact where exchangeable contacts are pooled)."""
+    (by pseudo-contact where exchangeable contacts are pooled). `regressors`:
+    {label column: {label: regressor name}}, each regressor 1 where its column holds
+    its label; the columns are made on the pooled rows, a fraction of the panel."""
     import pyfixest as pf
 
+    names = [name for labels in regressors.values() for name in labels.values()]
+    # each label as the index of its regressor in `names` (pooling compares codes)
+    index = {name: i for i, name in enumerate(names)}
+    treatments = {
+        column: pl.col(column).replace_strict(
+            {label: index[name] for label, name in labels.items()},
+            default=None,
+            return_dtype=pl.Int32,
+        )
+        for column, labels in regressors.items()
+    }
     # fixed effects and clusters as integer codes: the same groups as the strings,
     # at a fraction of the memory on a panel of millions of contact-months
-    data = _pool_exchangeable_contacts(
+    pooled = _pool_exchangeable_contacts(
         panel.select(
             pl.col("contact_id").alias("contact_key"),
             _codes(pl.col("period")).alias("period"),
@@ -714,11 +730,22 @@ def _fit_model(panel: pl.DataFrame, regressors: list[str]):
                 "stratum_period"
             ),
             "revenue",
-            *regressors,
+            *[expr.alias(column) for column, expr in treatments.items()],
         ),
-        regressors,
+        list(treatments),
+    )
+    data = pooled.select(
+        "contact_id",
+        "period",
+        "stratum_period",
+        "revenue",
+        *[
+            (pl.col(column) == index[name]).fill_null(False).cast(pl.Int8).alias(name)
+            for column, labels in regressors.items()
+            for name in labels.values()
+        ],
     ).to_pandas()
-    rhs = " + ".join(regressors)
+    rhs = " + ".join(names)
     try:
         return pf.fepois(
             f"revenue ~ {rhs} | contact_id + stratum_period",
@@ -736,8 +763,11 @@ def _fit_model(panel: pl.DataFrame, regressors: list[str]):
         )
 
 
-def _fit(panel: pl.DataFrame, regressors: list[str]) -> tuple[dict[str, float], np.ndarray]:
-    fit = _fit_model(panel, regressors)
+def _fit(
+    panel: pl.DataFrame, labels: dict[str, dict[str, str]]
+) -> tuple[dict[str, float], np.ndarray]:
+    fit = _fit_model(panel, labels)
+    regressors = [name for names in labels.values() for name in names.values()]
     coef = fit.coef()
     names = list(coef.index)
     full = np.asarray(fit._vcov)

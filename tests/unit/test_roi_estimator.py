@@ -494,9 +494,9 @@ def test_pooled_exchangeable_contacts_give_the_same_coefficients(monkeypatch):
     rows = []
     pool = roi._pool_exchangeable_contacts
 
-    def counted(data, regressors):
-        pooled = pool(data, regressors)
-        treated = pl.any_horizontal(pl.col(regressors) > 0)
+    def counted(data, treatments):
+        pooled = pool(data, treatments)
+        treated = pl.any_horizontal(pl.col(treatments).is_not_null())
         rows.append(
             (data.height, pooled.height, data.filter(treated).height, pooled.filter(treated).height)
         )
@@ -553,14 +553,15 @@ def test_only_contacts_with_the_same_months_stratum_and_treatment_are_pooled(mon
                     "stratum": stratum,
                     "stratum_period": f"{stratum}|{t}",
                     "revenue": 10.0 * (t + 1),
-                    "d0": int(t >= treated_from),
+                    # the index of the regressor that is 1 in this row, or none
+                    "treatment": 0 if t >= treated_from else None,
                 }
             )
     data = pl.DataFrame(rows).with_columns(
         pl.col("stratum", "stratum_period").cast(pl.Categorical).to_physical(),
-        pl.col("d0").cast(pl.Int8),
+        pl.col("treatment").cast(pl.Int32),
     )
-    pooled = roi._pool_exchangeable_contacts(data, ["d0"])
+    pooled = roi._pool_exchangeable_contacts(data, ["treatment"])
     assert pooled["contact_id"].n_unique() == 4
     assert pooled.height == data.height - 3
     # the twins' revenue is summed month by month
@@ -572,4 +573,4 @@ def test_only_contacts_with_the_same_months_stratum_and_treatment_are_pooled(mon
     ]
     # groups this small keep every contact its own cluster
     monkeypatch.setattr(roi, "MIN_CLUSTERS", 200)
-    assert roi._pool_exchangeable_contacts(data, ["d0"])["contact_id"].n_unique() == 5
+    assert roi._pool_exchangeable_contacts(data, ["treatment"])["contact_id"].n_unique() == 5
