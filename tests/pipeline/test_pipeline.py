@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -578,6 +579,83 @@ def test_a_key_with_a_null_or_a_repeated_value_fails_its_primary_key_test(ran, t
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
     # one repeated key and one key with a null date: two failing rows
     assert "FAIL 2 primary_key_responsiveness_daily_date__platform" in done.stdout, done.stdout
+
+
+def test_key_tests_of_rebuilt_rows_fail_on_new_rows_and_keep_them_until_they_pass(ran, tmp_path):
+    """Issue 23: the key tests of the large incremental tables look at the rows built
+    since their last pass (macros/key_checks.sql). On a copy of the demo warehouse whose
+    checks all passed just now: a new row repeating an old row's key and a new row with
+    a null key fail; an old row repeated outside any build is not looked at, unless the
+    table's weekly whole read is due, which finds it. A failed check keeps its record
+    (the rows stay in the next check's scope); a passing one moves it on."""
+    tests = {
+        "converted": "primary_key_int_orders_converted_order_id",
+        "staged": "primary_key_stg_sales__orders_order_id",
+        "classified": "primary_key_int_activities_classified_platform__activity_id",
+        "unioned": "primary_key_int_trust_events_unioned_trust_event_id",
+        "scored": "primary_key_int_activities_scored_platform__activity_id",
+    }
+    later = "now() + interval 1 second"  # a build after the last pass
+
+    def records(warehouse: Path) -> dict[str, tuple]:
+        con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
+        try:
+            return {
+                name.split("(")[0]: (through, fully)
+                for name, through, fully in con.execute("select * from ops.key_checks").fetchall()
+            }
+        finally:
+            con.close()
+
+    assert {
+        "int_orders_converted",
+        "stg_sales__orders",
+        "int_activities_classified",
+        "int_trust_events_unioned",
+        "int_activities_scored",
+    } <= set(records(ran.settings.warehouse_dir))
+    done, warehouse, _ = _dbt_on_a_copy(
+        ran,
+        tmp_path,
+        ["test", "--select", *tests.values()],
+        "update ops.key_checks set checked_through = now(), fully_checked_at = now()",
+        # rows a later build wrote: a repeated key, a null key
+        "insert into intermediate.int_orders_converted select * replace "
+        f"({later} as built_at) from intermediate.int_orders_converted limit 1",
+        "insert into staging.stg_sales__orders select * replace "
+        f"({later} as staged_at, null as order_id) from staging.stg_sales__orders limit 1",
+        # old rows repeated outside any build
+        "insert into intermediate.int_activities_classified "
+        "select * from intermediate.int_activities_classified limit 1",
+        "insert into intermediate.int_trust_events_unioned "
+        "select * from intermediate.int_trust_events_unioned limit 1",
+        # the whole read of these two is due
+        "update ops.key_checks set fully_checked_at = fully_checked_at - interval 8 day "
+        "where check_name like 'int_trust_events_unioned(%' "
+        "or check_name like 'int_activities_scored(%'",
+    )
+    out = done.stdout
+    assert done.returncode == 1, out[-3000:] + done.stderr[-2000:]
+    for kind in ("converted", "staged", "unioned"):
+        assert f"FAIL 1 {tests[kind]}" in out, (kind, out[-3000:])
+    for kind in ("classified", "scored"):
+        assert f"PASS {tests[kind]}" in out, (kind, out[-3000:])
+    # the failed checks keep their records; the passing ones record their table's newest
+    # row, and a whole read only where it happened (a check not run shows the time set)
+    after = records(warehouse)
+    set_at = after["int_trust_states_by_contact_day"][0]
+    assert after["int_trust_states_by_contact_day"] == (set_at, set_at)
+    assert after["int_orders_converted"] == after["stg_sales__orders"] == (set_at, set_at)
+    assert after["int_trust_events_unioned"] == (set_at, set_at - timedelta(days=8))
+    con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
+    newest = {
+        table: con.execute(f"select max(built_at) from intermediate.{table}").fetchone()[0]
+        for table in ("int_activities_classified", "int_activities_scored")
+    }
+    con.close()
+    assert after["int_activities_classified"] == (newest["int_activities_classified"], set_at)
+    assert after["int_activities_scored"][0] == newest["int_activities_scored"]
+    assert after["int_activities_scored"][1] > set_at
 
 
 def test_scored_activities_kept_or_rebuilt_by_what_they_were_built_with(ran, tmp_path):

@@ -29,7 +29,9 @@ renamed as (
         cast(channel as string) as channel,
         _file_name as source_file_name,
         _file_hash as source_file_hash,
-        (select build.inputs_ingested_through from build) as inputs_ingested_through
+        (select build.inputs_ingested_through from build) as inputs_ingested_through,
+        -- the start of the build that wrote the row: what its key test has not seen yet
+        {{ dbt.current_timestamp() }} as staged_at
     from source
 )
 
