@@ -658,6 +658,30 @@ def test_key_tests_of_rebuilt_rows_fail_on_new_rows_and_keep_them_until_they_pas
     assert after["int_activities_scored"][1] > set_at
 
 
+def test_a_full_refresh_reads_the_whole_table_for_its_key_test(ran, tmp_path):
+    """`dbt build --full-refresh` rebuilds the table whole and its key test reads all of
+    it, though its record would allow a scoped check: the record says so."""
+    done, warehouse, _ = _dbt_on_a_copy(
+        ran,
+        tmp_path,
+        ["build", "--full-refresh", "--select", "stg_sales__orders", "--exclude", "test_type:unit"],
+        "update ops.key_checks set checked_through = now(), fully_checked_at = now()",
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "PASS primary_key_stg_sales__orders_order_id" in done.stdout
+    con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
+    through, fully = con.execute(
+        "select checked_through, fully_checked_at from ops.key_checks "
+        "where check_name like 'stg_sales__orders(%'"
+    ).fetchone()
+    staged = con.execute("select max(staged_at) from staging.stg_sales__orders").fetchone()[0]
+    con.close()
+    # the rebuilt rows are newer than the time set; a scoped check would have left the
+    # whole read at that time, before them
+    assert through == staged
+    assert fully > through  # read whole after the rebuild, not left at the time set
+
+
 def test_scored_activities_kept_or_rebuilt_by_what_they_were_built_with(ran, tmp_path):
     """int_activities_scored is incremental: a built row stays unless the classified
     row was rewritten or the text score, account or first completed order it was built
