@@ -704,23 +704,28 @@ def _pool_exchangeable_contacts(data: pl.DataFrame, treatments: list[str]) -> pl
     )
 
 
-def _fit_model(panel: pl.DataFrame, regressors: dict[str, dict[str, str]]):
+def _regressor_names(labels: dict[str, dict[str, str]]) -> list[str]:
+    """The regressors of {label column: {label: regressor name}}, in the fit's order."""
+    return [name for names in labels.values() for name in names.values()]
+
+
+def _fit_model(panel: pl.DataFrame, labels: dict[str, dict[str, str]]):
     """Poisson fit with contact and stratum-by-month fixed effects, CRV1 by contact
-    (by pseudo-contact where exchangeable contacts are pooled). `regressors`:
+    (by pseudo-contact where exchangeable contacts are pooled). `labels`:
     {label column: {label: regressor name}}, each regressor 1 where its column holds
     its label; the columns are made on the pooled rows, a fraction of the panel."""
     import pyfixest as pf
 
-    names = [name for labels in regressors.values() for name in labels.values()]
+    names = _regressor_names(labels)
     # each label as the index of its regressor in `names` (pooling compares codes)
     index = {name: i for i, name in enumerate(names)}
     treatments = {
         column: pl.col(column).replace_strict(
-            {label: index[name] for label, name in labels.items()},
+            {label: index[name] for label, name in names_of.items()},
             default=None,
             return_dtype=pl.Int32,
         )
-        for column, labels in regressors.items()
+        for column, names_of in labels.items()
     }
     # fixed effects and clusters as integer codes: the same groups as the strings,
     # at a fraction of the memory on a panel of millions of contact-months
@@ -744,8 +749,8 @@ def _fit_model(panel: pl.DataFrame, regressors: dict[str, dict[str, str]]):
         "revenue",
         *[
             (pl.col(column) == index[name]).fill_null(False).cast(pl.Int8).alias(name)
-            for column, labels in regressors.items()
-            for name in labels.values()
+            for column, names_of in labels.items()
+            for name in names_of.values()
         ],
     ).to_pandas()
     rhs = " + ".join(names)
@@ -770,7 +775,7 @@ def _fit(
     panel: pl.DataFrame, labels: dict[str, dict[str, str]]
 ) -> tuple[dict[str, float], np.ndarray]:
     fit = _fit_model(panel, labels)
-    regressors = [name for names in labels.values() for name in names.values()]
+    regressors = _regressor_names(labels)
     coef = fit.coef()
     names = list(coef.index)
     full = np.asarray(fit._vcov)
