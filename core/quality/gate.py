@@ -64,7 +64,6 @@ def evaluate(
             settings.quality_row_count_tolerance,
             settings.quality_max_age_days,
             now,
-            warm_key=run_id,
         )
     rows = [
         {

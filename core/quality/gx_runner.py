@@ -10,12 +10,17 @@ tests/pipeline/test_quality.py.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
 import math
 import os
 import subprocess
 import sys
+import tempfile
+import threading
+import traceback
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -139,18 +144,12 @@ def run_checks(
     row_count_tolerance: float,
     max_age_days: float,
     now: datetime,
-    warm_key: str | None = None,
 ) -> list[Outcome]:
     """Evaluate `checks` against the DuckDB file, one GX validation per table.
 
     A row-count check without a previous publication passes and says so; a check
     whose query fails (missing table or column) fails with the error as its value.
-    GX runs in a child process: it keeps SQLAlchemy engines (and so read-only DuckDB
-    handles) alive after a validation, which would block the next run's writers.
     """
-    worker = _WARM.pop(warm_key, None) if warm_key else None
-    if worker is None or worker.poll() is not None:
-        worker = _spawn()
     request = {
         "warehouse_path": str(warehouse_path),
         "checks": [asdict(c) for c in checks],
@@ -158,43 +157,111 @@ def run_checks(
         "row_count_tolerance": row_count_tolerance,
         "oldest": (now - timedelta(days=max_age_days)).isoformat(),
     }
-    stdout, stderr = worker.communicate(json.dumps(request))
-    if worker.returncode != 0:
-        raise RuntimeError(f"quality checks crashed:\n{stderr[-4000:]}")
-    return [Outcome(**o) for o in json.loads(stdout)]
+    return [Outcome(**o) for o in _checker().ask(request)]
 
 
-# Workers started ahead of time, by key (the run id). Importing GX takes about 3 s;
-# a worker started while dbt builds the marts has done it by the time the checks run.
-# One worker: two, splitting the tables, slowed the dbt step they overlap by about
-# 2 s on 2 cores and saved nothing in the checks (scripts/quality_overhead.py).
-_WARM: dict[str, subprocess.Popen] = {}
+def prewarm() -> None:
+    """Start the checks' process now, so that it has imported GX by the time the
+    checks run (about 3 s of CPU; a run starts it while dbt builds the marts)."""
+    _checker()
 
 
-def _spawn() -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "core.quality.gx_runner"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+class _Checker:
+    """A process that imported GX and built its context once, then forks a fresh child
+    for each request: GX keeps SQLAlchemy engines (and so read-only DuckDB handles)
+    alive after a validation, which would block the next run's writers, and they end
+    with the child. A process that runs the pipeline many times (a test worker, a
+    notebook) imports GX once. The process ends when this one does (its stdin closes).
+    """
+
+    def __init__(self) -> None:
+        # its own messages (GX's import warnings, a crash) go to a file: a pipe nobody
+        # reads while it lives could fill and stop it
+        self.said = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "core.quality.gx_runner"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.said,
+            text=True,
+        )
+        self.lock = threading.Lock()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def ask(self, request: dict) -> list[dict]:
+        with self.lock:
+            try:
+                self.process.stdin.write(json.dumps(request) + "\n")
+                self.process.stdin.flush()
+                line = self.process.stdout.readline()
+            except (BrokenPipeError, OSError):
+                line = ""
+            if not line:  # the process ended
+                code = self.process.wait()
+                self.said.seek(0)
+                said = self.said.read().decode(errors="replace")
+                raise RuntimeError(f"quality checks crashed (exit {code}):\n{said[-4000:]}")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(f"quality checks crashed:\n{answer['error'][-4000:]}")
+        return answer["outcomes"]
 
 
-def prewarm(key: str) -> None:
-    """Start the checks' worker now; `run_checks(..., warm_key=key)` will use it.
-
-    A worker nobody uses exits when this process does (its stdin closes)."""
-    if key not in _WARM:
-        _WARM[key] = _spawn()
+_CHECKER: _Checker | None = None
+_CHECKER_LOCK = threading.Lock()
 
 
-def _main() -> None:
-    context = _context()  # the slow imports, before waiting for the request
-    raw = sys.stdin.read()
-    if not raw:
-        return  # prewarmed, never used
-    request = json.loads(raw)
+def _checker() -> _Checker:
+    global _CHECKER
+    with _CHECKER_LOCK:
+        if _CHECKER is None or not _CHECKER.alive():
+            _CHECKER = _Checker()
+        return _CHECKER
+
+
+def _serve() -> None:
+    """The checks' process: import GX and build its context, then answer each request
+    (one JSON line on stdin) from a fork, one JSON line on stdout."""
+    context = _context()  # the slow imports, before the first request
+    for line in sys.stdin:
+        sys.stdout.write(json.dumps(_answer_in_a_fork(context, json.loads(line))) + "\n")
+        sys.stdout.flush()
+
+
+def _answer_in_a_fork(context, request: dict) -> dict:
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its handles end with it
+        os.close(read_end)
+        code = 1
+        said = io.StringIO()
+        try:
+            # the requests and answers are the parent's stdin and stdout: not the child's
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+                try:
+                    answer = {"outcomes": _check(context, request)}
+                    code = 0
+                except Exception:
+                    answer = {"error": said.getvalue()[-2000:] + traceback.format_exc()}
+            with os.fdopen(write_end, "w") as out:
+                out.write(json.dumps(answer))
+        finally:
+            os._exit(code)  # no interpreter teardown: nothing is left to save
+    os.close(write_end)
+    with os.fdopen(read_end) as answers:
+        written = answers.read()
+    _, status = os.waitpid(pid, 0)
+    if written:
+        return json.loads(written)
+    return {"error": f"the checks' process ended without an answer ({status=})"}
+
+
+def _check(context, request: dict) -> list[dict]:
     checks = [
         Check(**{**c, "columns": tuple(c["columns"]), "values": tuple(c["values"])})
         for c in request["checks"]
@@ -212,7 +279,7 @@ def _main() -> None:
         request["row_count_tolerance"],
         datetime.fromisoformat(request["oldest"]),
     )
-    sys.stdout.write(json.dumps([asdict(o) for o in outcomes]))
+    return [asdict(o) for o in outcomes]
 
 
 def _evaluate(context, source, checks, previous_row_counts, row_count_tolerance, oldest):
@@ -266,9 +333,6 @@ def _evaluate(context, source, checks, previous_row_counts, row_count_tolerance,
 
 
 if __name__ == "__main__":
-    _main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # skip interpreter teardown (about a second with GX, pandas and scipy loaded):
-    # nothing is left to save, and the read-only DuckDB handle closes with the process
+    _serve()
+    # skip interpreter teardown (about a second with GX, pandas and scipy loaded)
     os._exit(0)

@@ -143,7 +143,7 @@ def build_dbt_assets() -> list[AssetsDefinition]:
 
         # the quality checks come next: let their worker import GX while dbt builds
         if context.job_def.graph.has_node_named(QUALITY_GATE_OP):
-            prewarm(context.run.run_id)
+            prewarm()
         yield from _build(context, dbt, settings)
 
     return [trustcap_dbt_models, trustcap_dbt_after_analytics]

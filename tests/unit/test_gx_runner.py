@@ -1,0 +1,65 @@
+"""The quality checks' process (core/quality/gx_runner.py): GX is imported once per
+calling process, each request is answered by a fresh fork whose DuckDB handles end
+with it, and a process that died is replaced, or named, never waited on forever."""
+
+import os
+import signal
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from core.quality import gx_runner
+from core.quality.gx_runner import run_checks
+from core.quality.suites import Check
+
+
+def _warehouse(tmp_path: Path) -> Path:
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute("create table marts.scores as select range as id from range(5)")
+    con.close()
+    return path
+
+
+CHECKS = [Check("marts.scores", "unique", ("id",)), Check("marts.scores", "not_null", ("id",))]
+
+
+def _run(path: Path):
+    return run_checks(path, CHECKS, {}, 0.5, 30, datetime(2026, 1, 1))
+
+
+def test_requests_share_one_process_and_leave_the_warehouse_free_for_writers(tmp_path):
+    path = _warehouse(tmp_path)
+    assert all(o.passed for o in _run(path))
+    checker = gx_runner._CHECKER.process.pid
+    # no handle outlives the request: a writer opens the file at once (DuckDB refuses
+    # a read-write open while another process holds it, read-only or not)
+    con = duckdb.connect(str(path))
+    con.execute("insert into marts.scores values (1)")
+    con.close()
+    outcomes = {o.check_name: o.passed for o in _run(path)}
+    assert outcomes == {"id__unique": False, "id__not_null": True}
+    assert gx_runner._CHECKER.process.pid == checker  # GX imported once
+
+
+def test_a_checks_process_that_died_is_replaced_and_one_dying_mid_request_is_named(
+    tmp_path, monkeypatch
+):
+    path = _warehouse(tmp_path)
+    gx_runner.prewarm()
+    first = gx_runner._CHECKER.process
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait()
+    assert all(o.passed for o in _run(path))  # a new process answered
+    assert gx_runner._CHECKER.process.pid != first.pid
+
+    # the process ends while a request waits for its answer: an error, not a hang
+    current = gx_runner._CHECKER
+    monkeypatch.setattr(current, "alive", lambda: True)
+    os.kill(current.process.pid, signal.SIGKILL)
+    current.process.wait()
+    with pytest.raises(RuntimeError, match="quality checks crashed"):
+        _run(path)
