@@ -298,3 +298,67 @@ def test_the_run_s_dbt_resource_uses_the_warm_process_its_caller_started(monkeyp
         assert len(started) == 3 and resource._warm is started[2]
     finally:
         resource.teardown_after_execution(None)
+
+
+_PARSE_TWO_WAREHOUSES = """
+import json, os, sys
+from pathlib import Path
+from orchestration import warm_dbt
+
+root, project = Path(sys.argv[1]), sys.argv[2]
+seen = {}
+for name in ("first", "second"):
+    warehouse = root / name
+    os.environ["TC_WAREHOUSE_DIR"] = str(warehouse)
+    run_vars = json.dumps({"raw_dir": str(warehouse / "raw"), "currency": "EUR"})
+    target = warehouse / "target"
+    warm_dbt._PARSED.clear()
+    warm_dbt._parse_once({"vars": run_vars, "project_dir": project, "target_path": str(target)})
+    nodes = warm_dbt._PARSED["manifest"].nodes.values()
+    seen[name] = {
+        "perf": json.loads((target / "perf_info.json").read_text()),
+        "vars": warm_dbt._PARSED["inputs"]["vars"],
+        "meta": [n.config.meta for n in nodes if n.resource_type == "model"],
+    }
+print(json.dumps(seen))
+"""
+
+
+def _parse_two_warehouses(tmp_path: Path, project: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", _PARSE_TWO_WAREHOUSES, str(tmp_path), str(project)],
+        env={**os.environ, "DBT_PROFILES_DIR": str(project), "DBT_TARGET": "duckdb"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_a_new_warehouse_parses_partially_unless_the_parse_reads_its_folder(tmp_path):
+    """dbt keeps a partial parse only for the profile and vars it was made with, both of
+    which name the warehouse's folder: the warm process parses with a stand-in folder,
+    so a second warehouse (every run of the test suite) parses partially (none of the
+    project's ~300 files again). Where a parse does read the folder (here a model's
+    config), the real one is parsed instead, and the manifest holds the real folder."""
+    seen = _parse_two_warehouses(tmp_path / "ours", DBT_PROJECT_DIR)
+    second = seen["second"]["perf"]
+    assert second["is_partial_parse_enabled"] and second["parsed_path_count"] == 0, second
+    assert str(tmp_path / "ours" / "second" / "raw") in seen["second"]["vars"]
+
+    reads_folder = tmp_path / "reads_folder"
+    (reads_folder / "models").mkdir(parents=True)
+    (reads_folder / "dbt_project.yml").write_text(
+        "name: reads_folder\nversion: '1.0'\nprofile: reads_folder\nconfig-version: 2\n"
+    )
+    (reads_folder / "profiles.yml").write_text(
+        "reads_folder:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
+        "      path: \"{{ env_var('TC_WAREHOUSE_DIR') }}/warehouse.duckdb\"\n"
+    )
+    (reads_folder / "models" / "m.sql").write_text(
+        "{{ config(meta={'raw': var('raw_dir')}) }}\nselect 1 as x\n"
+    )
+    seen = _parse_two_warehouses(tmp_path / "theirs", reads_folder)
+    for name in ("first", "second"):
+        assert seen[name]["meta"] == [{"raw": str(tmp_path / "theirs" / name / "raw")}]
