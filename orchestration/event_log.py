@@ -26,7 +26,7 @@ from dagster import StringSource
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
@@ -64,6 +64,7 @@ class SqliteEventLogStorageKeepingEngines(SqliteEventLogStorage):
                 max_overflow=2,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
             )
+            event.listen(engine, "connect", _commit_without_waiting_for_the_disk)
         self._engines[shard] = engine  # the most recent last
         while len(self._engines) > ENGINES_KEPT:
             self._engines.popitem(last=False)[1].dispose()
@@ -98,3 +99,14 @@ class SqliteEventLogStorageKeepingEngines(SqliteEventLogStorage):
         with self._db_lock:
             while self._engines:
                 self._engines.popitem()[1].dispose()
+
+
+def _commit_without_waiting_for_the_disk(connection, _record) -> None:
+    """In WAL mode (Dagster's, for these files) `synchronous=NORMAL` makes a commit
+    write the log without waiting for the disk; the disk is synced at checkpoints. A
+    crash of the process loses nothing; a power cut may lose the last events, never the
+    file (SQLite's documentation on WAL). A run writes about a thousand events, each
+    its own commit: on this machine about 1 s of a demo run was spent waiting."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -63,6 +63,11 @@ def test_events_are_stored_and_read_back_from_the_usual_files(tmp_path, monkeypa
         } <= kinds
         # the cross-run index (what the UI's asset pages read) has them too
         assert instance.get_latest_materialization_event(counted.key) is not None
+        # in WAL mode, commits that do not wait for the disk (1: NORMAL; 2, FULL, waits)
+        storage = instance.event_log_storage
+        with storage._connect(run_id) as conn:
+            assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("pragma synchronous").scalar() == 1
 
 
 def test_a_moved_home_keeps_its_own_event_log(tmp_path):
