@@ -482,7 +482,6 @@ def test_a_landing_folder_with_only_some_entities_runs_and_explains_empty_marts(
 
 def _dbt_on_a_copy(
     ran,
-    tmp_path: Path,
     command: list[str],
     *sql: str,
     edit_analytics: Callable[[Path], None] | None = None,
@@ -491,9 +490,13 @@ def _dbt_on_a_copy(
     """`dbt <command>` on a copy of the demo run's warehouse, after the statements
     `sql` ran on the copy and, if given, `edit_analytics` changed a copy of the Python
     steps' Parquet folder; `dbt_vars` change the run's vars: (dbt's process, the copy,
-    dbt's target folder)."""
+    dbt's target folder). The copy replaces the last one, in the same folder, and dbt's
+    target folder is kept: the same profile and vars as the last command, so dbt parses
+    only partially (the tests of this module run one after the other, in one worker)."""
     project = Path(__file__).resolve().parents[2] / "dbt_project"
-    warehouse = tmp_path / "warehouse"
+    folder = ran.root / "dbt-on-a-copy"
+    warehouse = folder / "warehouse"
+    shutil.rmtree(warehouse, ignore_errors=True)
     warehouse.mkdir(parents=True)
     shutil.copy2(ran.settings.warehouse_path, warehouse / "warehouse.duckdb")
     con = duckdb.connect(str(warehouse / "warehouse.duckdb"))
@@ -507,7 +510,7 @@ def _dbt_on_a_copy(
         edit_analytics(analytics)
         dbt_vars["analytics_dir"] = analytics.as_posix()
     env = {**os.environ, **settings.subprocess_env(), "TC_WAREHOUSE_DIR": str(warehouse)}
-    target = tmp_path / "target"
+    target = folder / "target"
     done = subprocess.run(
         [
             str(Path(sys.executable).with_name("dbt")),
@@ -529,14 +532,13 @@ def _dbt_on_a_copy(
     return done, warehouse, target
 
 
-def test_the_dbt_unit_tests_of_the_formulas_pass(ran, tmp_path):
+def test_the_dbt_unit_tests_of_the_formulas_pass(ran):
     """Runs exclude dbt's unit tests (orchestration/defs/dbt/assets.py): they test the SQL,
     not the day's data, so they run here, each one, against a copy of a built warehouse.
     The same dbt invocation shows the on-run-end hook dropping the relations of renamed
     models (macros/drop_stale_relations.sql), and only those."""
     done, warehouse, target = _dbt_on_a_copy(
         ran,
-        tmp_path,
         ["test", "--select", "test_type:unit"],
         "create table intermediate.int_contact_revenues_monthly as select 1 as x",
         "create view staging.stg_renamed_long_ago as select 1 as x",
@@ -564,14 +566,13 @@ def test_the_dbt_unit_tests_of_the_formulas_pass(ran, tmp_path):
     assert "marts.community_roi_summary" in left
 
 
-def test_a_key_with_a_null_or_a_repeated_value_fails_its_primary_key_test(ran, tmp_path):
+def test_a_key_with_a_null_or_a_repeated_value_fails_its_primary_key_test(ran):
     """`primary_key` (tests/generic/primary_key.sql) stands for dbt's `unique` plus
     `not_null` on every key column: on a copy of a built warehouse it fails on a
     repeated key and on a key with a null column, and names the failing rows."""
     mart = "marts.responsiveness_daily"
     done, _, _ = _dbt_on_a_copy(
         ran,
-        tmp_path,
         ["test", "--select", "responsiveness_daily,test_name:primary_key"],
         f"insert into {mart} select * from {mart} limit 1",  # a repeated key
         f"insert into {mart} select * replace (null as date) from {mart} limit 1",
@@ -581,7 +582,7 @@ def test_a_key_with_a_null_or_a_repeated_value_fails_its_primary_key_test(ran, t
     assert "FAIL 2 primary_key_responsiveness_daily_date__platform" in done.stdout, done.stdout
 
 
-def test_key_tests_of_rebuilt_rows_fail_on_new_rows_and_keep_them_until_they_pass(ran, tmp_path):
+def test_key_tests_of_rebuilt_rows_fail_on_new_rows_and_keep_them_until_they_pass(ran):
     """Issue 23: the key tests of the large incremental tables look at the rows built
     since their last pass (macros/key_checks.sql). On a copy of the demo warehouse whose
     checks all passed just now: a new row repeating an old row's key and a new row with
@@ -616,7 +617,6 @@ def test_key_tests_of_rebuilt_rows_fail_on_new_rows_and_keep_them_until_they_pas
     } <= set(records(ran.settings.warehouse_dir))
     done, warehouse, _ = _dbt_on_a_copy(
         ran,
-        tmp_path,
         ["test", "--select", *tests.values()],
         "update ops.key_checks set checked_through = now(), fully_checked_at = now()",
         # rows a later build wrote: a repeated key, a null key
@@ -658,12 +658,11 @@ def test_key_tests_of_rebuilt_rows_fail_on_new_rows_and_keep_them_until_they_pas
     assert after["int_activities_scored"][1] > set_at
 
 
-def test_a_full_refresh_reads_the_whole_table_for_its_key_test(ran, tmp_path):
+def test_a_full_refresh_reads_the_whole_table_for_its_key_test(ran):
     """`dbt build --full-refresh` rebuilds the table whole and its key test reads all of
     it, though its record would allow a scoped check: the record says so."""
     done, warehouse, _ = _dbt_on_a_copy(
         ran,
-        tmp_path,
         ["build", "--full-refresh", "--select", "stg_sales__orders", "--exclude", "test_type:unit"],
         "update ops.key_checks set checked_through = now(), fully_checked_at = now()",
     )
@@ -682,7 +681,7 @@ def test_a_full_refresh_reads_the_whole_table_for_its_key_test(ran, tmp_path):
     assert fully > through  # read whole after the rebuild, not left at the time set
 
 
-def test_scored_activities_kept_or_rebuilt_by_what_they_were_built_with(ran, tmp_path):
+def test_scored_activities_kept_or_rebuilt_by_what_they_were_built_with(ran):
     """int_activities_scored is incremental: a built row stays unless the classified
     row was rewritten or the text score, account or first completed order it was built
     with changed. Here a text is rescored, another loses its score and a contact gets
@@ -719,7 +718,7 @@ def test_scored_activities_kept_or_rebuilt_by_what_they_were_built_with(ran, tmp
         f"timestamp '{first_activity_at}' - interval 1 day as ordered_at"
     )
     built = _incremental_and_full_build(
-        ran, tmp_path, "int_activities_scored", early_order, edit_analytics=edit_scores
+        ran, "int_activities_scored", early_order, edit_analytics=edit_scores
     )
     (incremental, rewritten, total), (full, _, _) = built["incremental"], built["full"]
     assert 0 < rewritten < total / 10, (rewritten, total)
@@ -731,12 +730,9 @@ def test_scored_activities_kept_or_rebuilt_by_what_they_were_built_with(ran, tmp
     assert changed.filter(pl.col("contact_id") == contact)["is_known_customer"].all()
 
 
-def _incremental_and_full_build(
-    ran, tmp_path, model, *sql, modes=("incremental", "full"), **options
-):
+def _incremental_and_full_build(ran, model, *sql, modes=("incremental", "full"), **options):
     """`model` built incrementally and in full on a copy of the demo warehouse changed
-    alike (one copy after the other in one folder: the same profile and vars, so the
-    second dbt command reuses the first's parse): {mode: (rows without the build
+    alike (one copy after the other, _dbt_on_a_copy): {mode: (rows without the build
     markers, rows written by this build, all rows)}."""
     table = f"intermediate.{model}"
     con = duckdb.connect(str(ran.settings.warehouse_path), read_only=True)
@@ -744,9 +740,8 @@ def _incremental_and_full_build(
     con.close()
     built = {}
     for mode in modes:
-        shutil.rmtree(tmp_path / "warehouse", ignore_errors=True)
         command = ["run", "--select", model] + (["--full-refresh"] if mode == "full" else [])
-        done, warehouse, _ = _dbt_on_a_copy(ran, tmp_path, command, *sql, **options)
+        done, warehouse, _ = _dbt_on_a_copy(ran, command, *sql, **options)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
         con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
         # when rows were written: the copies were changed at different times
@@ -763,7 +758,7 @@ def _incremental_and_full_build(
     return built
 
 
-def test_trust_events_rebuilt_per_contact_equal_a_full_build(ran, tmp_path):
+def test_trust_events_rebuilt_per_contact_equal_a_full_build(ran):
     """int_trust_events_unioned rebuilds the contacts whose events may have changed.
     Here, with nothing else rewritten upstream: a contact's first completed order moves
     to another contact (it was the first of two, so the first contact is left with no
@@ -813,7 +808,7 @@ def test_trust_events_rebuilt_per_contact_equal_a_full_build(ran, tmp_path):
         f"first_reply_at = null where activity_id = '{answered}'",
     )
     model = "int_trust_events_unioned"
-    built = _incremental_and_full_build(ran, tmp_path / "changes", model, *changes)
+    built = _incremental_and_full_build(ran, model, *changes)
     (incremental, rewritten, total), (full, _, _) = built["incremental"], built["full"]
     assert incremental.equals(full)
     assert 0 < rewritten < total / 10, (rewritten, total)
@@ -826,7 +821,6 @@ def test_trust_events_rebuilt_per_contact_equal_a_full_build(ran, tmp_path):
     # a changed weight: every contact rebuilt, i.e. what a full build does
     built = _incremental_and_full_build(
         ran,
-        tmp_path / "asymmetry",
         model,
         modes=["incremental"],
         dbt_vars={"trust_asymmetry": 3.0},
@@ -836,7 +830,6 @@ def test_trust_events_rebuilt_per_contact_equal_a_full_build(ran, tmp_path):
     # the states under the trust views: a changed half-life rebuilds every contact
     built = _incremental_and_full_build(
         ran,
-        tmp_path / "half_life",
         "int_trust_states_by_contact_day",
         modes=["incremental"],
         dbt_vars={"trust_half_life_days": 90},
