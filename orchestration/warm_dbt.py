@@ -14,7 +14,9 @@ the `dbt` executable runs) on them, once, and exits. dagster-dbt reads the same 
 log lines from the same pipe and gets dbt's exit code as the launcher's. An interrupt
 (SIGINT, SIGTERM) sent to the launcher is passed on to the fork. Without a warm
 process (none started, or it has gone), the launcher *is* dbt: it replaces itself by
-the `dbt` executable beside it.
+the `dbt` executable beside it. In a process that runs the pipeline more than once (a
+test worker), each run's warm process is forked from one process that has imported
+dbt and parsed nothing (`_Importer`), so dbt is imported once.
 
 The warm process also parses the project once, with the run's vars and settings
 (`_parse_once`, dbt's programmatic `dbtRunner`): a command whose inputs to a parse are
@@ -50,6 +52,8 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -436,16 +440,20 @@ class WarmDbt:
                 if self._parse
                 else []
             )
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "orchestration.warm_dbt", str(fd), self._adapter, *parse],
-                pass_fds=(fd,),
-                # its own process group: it and its dbt forks end together (serve), and
-                # a terminal's Ctrl-C reaches dbt through its launcher only, once
-                process_group=0,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,  # each dbt command writes to its launcher's
-                env={**os.environ, **self._env, "PYTHONUNBUFFERED": "1"},
-            )
+            env = {**os.environ, **self._env, "PYTHONUNBUFFERED": "1"}
+            self._process = _forked_warm_process(self._adapter, fd, env, parse)
+            if self._process is None:  # no process that has imported dbt to fork from
+                command = [sys.executable, "-m", "orchestration.warm_dbt", str(fd), self._adapter]
+                self._process = subprocess.Popen(
+                    [*command, *parse],
+                    pass_fds=(fd,),
+                    # its own process group: it and its dbt forks end together (serve),
+                    # and a terminal's Ctrl-C reaches dbt through its launcher only, once
+                    process_group=0,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,  # each dbt command writes to its launcher's
+                    env=env,
+                )
         os.environ[SOCKET_ENV] = path
         _STARTED.append(self)
 
@@ -471,5 +479,155 @@ class WarmDbt:
 _STARTED: list[WarmDbt] = []
 
 
+# --- the process that has imported dbt and forks each run's warm process ---
+#
+# Importing dbt and its adapter costs a warm process about 2.2 s of CPU. A process that
+# runs the pipeline many times (a test worker: about thirty runs in the suite; a
+# notebook) keeps one process per adapter that has imported them and has parsed
+# nothing, and forks each run's warm process from it: the fork then parses and serves as
+# a warm process started on its own does (a fork may parse: only a fork of a process
+# that has parsed deadlocks). It is a process group of its own (a terminal's Ctrl-C
+# does not reach it) and ends when this process does (its socket closes).
+
+
+class _ForkedWarmProcess:
+    """A run's warm process forked by the importer: what WarmDbt uses of a Popen. Its
+    pid comes once the importer has forked it (it may still be importing dbt: the
+    request does not wait for it)."""
+
+    def __init__(self, reply, lifetime) -> None:
+        self._reply, self.stdin, self.returncode = reply, lifetime, None
+        self._pid: int | None = None
+
+    @property
+    def pid(self) -> int:
+        if self._pid is None:
+            with self._reply:
+                said = self._reply.read()
+            self._pid = int(said) if said else 0  # 0: the importer ended without forking
+        return self._pid
+
+    def poll(self) -> int | None:
+        # the importer reaps its forks (SIGCHLD ignored): a pid gone has ended
+        if self.returncode is None:
+            try:
+                if self.pid == 0:
+                    raise ProcessLookupError
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0 if self.pid else 1
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"warm dbt process {self.pid}", timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+
+class _Importer:
+    def __init__(self, adapter: str) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with theirs:
+            command = [sys.executable, "-m", "orchestration.warm_dbt", "--importer"]
+            self.process = subprocess.Popen(
+                [*command, str(theirs.fileno()), adapter],
+                pass_fds=(theirs.fileno(),),
+                process_group=0,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+            )
+        self.socket = ours
+        self.lock = threading.Lock()
+
+    def fork(self, listener_fd: int, env: dict[str, str], parse: list[str]):
+        """Ask for a warm process; None if the importer cannot be asked."""
+        lifetime_read, lifetime_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        # the warm process's listener, its stdin (closed by stop), its stderr (this
+        # process's now: `trustcap run` sends it to the run's log), where its pid goes
+        fds = [listener_fd, lifetime_read, 2, reply_write]
+        try:
+            with self.lock:
+                message = json.dumps({"env": env, "parse": parse}).encode()
+                socket.send_fds(self.socket, [message], fds)
+        except OSError:
+            os.close(lifetime_write)
+            os.close(reply_read)
+            return None
+        finally:
+            os.close(lifetime_read)
+            os.close(reply_write)
+        return _ForkedWarmProcess(os.fdopen(reply_read, "rb"), os.fdopen(lifetime_write, "wb"))
+
+
+_IMPORTERS: dict[str, _Importer] = {}
+_IMPORTERS_LOCK = threading.Lock()
+
+
+def _forked_warm_process(adapter: str, listener_fd: int, env: dict[str, str], parse: list[str]):
+    """A warm process forked by this process's importer of `adapter` (started now if
+    there is none), or None if that failed."""
+    with _IMPORTERS_LOCK:
+        importer = _IMPORTERS.get(adapter)
+        if importer is None or importer.process.poll() is not None:
+            importer = _IMPORTERS[adapter] = _Importer(adapter)
+    return importer.fork(listener_fd, env, parse)
+
+
+def import_and_fork(control_fd: int, adapter: str) -> None:
+    """The importer: import dbt and the adapter, then fork a warm process for each
+    request on the control socket, until it closes."""
+    control = socket.socket(fileno=control_fd)
+    import dbt.cli.main  # noqa: F401 - the imports this process exists for
+
+    __import__(f"dbt.adapters.{adapter}")
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # its forks are reaped by the system
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1 << 20, 4)
+        except OSError:
+            break
+        if not message:
+            break  # the process that started it has ended
+        if len(fds) != 4:
+            for fd in fds:
+                os.close(fd)
+            continue
+        pid = os.fork()
+        if pid == 0:
+            try:
+                control.close()
+                os.setpgid(0, 0)  # a group of its own, as WarmDbt.start's process_group=0
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                listener_fd, lifetime_fd, stderr_fd, reply_fd = fds
+                os.close(reply_fd)
+                os.dup2(lifetime_fd, 0)
+                os.dup2(stderr_fd, 2)
+                os.close(lifetime_fd)
+                os.close(stderr_fd)
+                request = json.loads(message)
+                os.environ.clear()
+                os.environ.update(request["env"])
+                serve(listener_fd, adapter, *request["parse"])
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                # what a warm process started on its own does when it exits: its exit
+                # handlers (multiprocessing's among them, which release the locks dbt
+                # made while parsing), then the flush
+                atexit._run_exitfuncs()
+                sys.stderr.flush()
+                os._exit(0)
+        os.write(fds[3], str(pid).encode())
+        for fd in fds:
+            os.close(fd)
+
+
 if __name__ == "__main__":
-    serve(int(sys.argv[1]), sys.argv[2], *sys.argv[3:])
+    if sys.argv[1] == "--importer":
+        import_and_fork(int(sys.argv[2]), sys.argv[3])
+    else:
+        serve(int(sys.argv[1]), sys.argv[2], *sys.argv[3:])

@@ -362,3 +362,50 @@ def test_a_new_warehouse_parses_partially_unless_the_parse_reads_its_folder(tmp_
     seen = _parse_two_warehouses(tmp_path / "theirs", reads_folder)
     for name in ("first", "second"):
         assert seen[name]["meta"] == [{"raw": str(tmp_path / "theirs" / name / "raw")}]
+
+
+_THREE_RUNS_IN_ONE_PROCESS = """
+import json, os, signal, sys
+from orchestration import warm_dbt
+from orchestration.warm_dbt import WarmDbt
+
+env = json.loads(sys.argv[1])
+parents = []
+for run in range(3):
+    if run == 2:  # the importer is gone: the next run starts another
+        importer = warm_dbt._IMPORTERS["duckdb"].process
+        os.kill(importer.pid, signal.SIGKILL)
+        importer.wait()
+    warm = WarmDbt("duckdb", env, parse={"vars": "{}", "project_dir": env["DBT_PROJECT_DIR"]})
+    warm.start()
+    with open(f"/proc/{warm._process.pid}/stat") as stat:
+        parents.append(int(stat.read().rsplit(")", 1)[1].split()[1]))
+    process = warm._process
+    warm.stop()
+    assert process.poll() is not None
+print(json.dumps({"parents": parents, "importer": warm_dbt._IMPORTERS["duckdb"].process.pid}))
+"""
+
+
+def test_runs_in_one_process_fork_their_warm_process_from_one_importer(tmp_path):
+    """A process that runs the pipeline many times imports dbt once: each run's warm
+    process is forked by one process that imported dbt and parsed nothing; when that
+    one is gone, the next run starts another. The warm processes parse and exit as one
+    started on its own does (no traceback, no leaked semaphore at the end)."""
+    env = {
+        "TC_WAREHOUSE_DIR": str(tmp_path),
+        "DBT_TARGET": "duckdb",
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _THREE_RUNS_IN_ONE_PROCESS, json.dumps(env)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.splitlines()[-1])
+    first, second, third = seen["parents"]
+    assert first == second != third == seen["importer"]
+    assert "Traceback" not in done.stderr and "leaked" not in done.stderr, done.stderr[-3000:]
