@@ -24,9 +24,9 @@ exactly those (its --vars, the TC_* settings, dbt's target and folders, every
 variable the parse read) runs on that manifest, as `dbtRunner(manifest=...)`, and
 skips its own parse (1.4 s a command with dbt's partial parse, 4.4 s without). The
 parse sees a stand-in for the warehouse's folder, so that dbt's partial parse applies
-across warehouses too (`_STAND_IN_WAREHOUSE`). Any other command is run by the launcher as plain dbt: a fork of a process
-that has parsed deadlocks in dbt's static parser (a native library), so no fork ever
-parses after it.
+across warehouses too (`_STAND_IN_WAREHOUSE`). Any other command is run by the
+launcher as plain dbt: a fork of a process that has parsed deadlocks in dbt's static
+parser (a native library), so no fork ever parses after it.
 
 Each command still runs in its own fresh process (a fork), so nothing of one dbt
 command leaks into the next, as with separate processes. The warm process runs no
@@ -318,7 +318,12 @@ def _parse(kept: Path, target: Path, dbt_vars: str, warehouse: str):
 
 def _with_stand_in(dbt_vars: str, warehouse: str) -> str:
     """The vars with the stand-in for the warehouse's folder in each path under it."""
-    values = json.loads(dbt_vars)
+    try:
+        values = json.loads(dbt_vars)
+    except ValueError:
+        return dbt_vars  # not the JSON runs give (the stand-in check still holds)
+    if not isinstance(values, dict):
+        return dbt_vars
     return json.dumps(
         {
             name: _STAND_IN_WAREHOUSE + value[len(warehouse) :]
