@@ -572,6 +572,17 @@ _IMPORTERS: dict[str, _Importer] = {}
 _IMPORTERS_LOCK = threading.Lock()
 
 
+def _forget_importers() -> None:
+    # a fork of this process (a dbt command forked by a warm process among them) must
+    # not share them
+    global _IMPORTERS_LOCK
+    _IMPORTERS.clear()
+    _IMPORTERS_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_importers)
+
+
 def _forked_warm_process(adapter: str, listener_fd: int, env: dict[str, str], parse: list[str]):
     """A warm process forked by this process's importer of `adapter` (started now if
     there is none), or None if that failed."""

@@ -213,6 +213,15 @@ _CHECKER: _Checker | None = None
 _CHECKER_LOCK = threading.Lock()
 
 
+def _forget_checker() -> None:
+    # a fork of this process must not share the checks' process (one request at a time)
+    global _CHECKER, _CHECKER_LOCK
+    _CHECKER, _CHECKER_LOCK = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_checker)
+
+
 def _checker() -> _Checker:
     global _CHECKER
     with _CHECKER_LOCK:

@@ -63,3 +63,14 @@ def test_a_checks_process_that_died_is_replaced_and_one_dying_mid_request_is_nam
     current.process.wait()
     with pytest.raises(RuntimeError, match="quality checks crashed"):
         _run(path)
+
+
+def test_a_fork_of_the_caller_does_not_share_the_checks_process():
+    """Two processes writing requests to one checks' process would mix them."""
+    gx_runner.prewarm()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if gx_runner._CHECKER is None else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert gx_runner._CHECKER is not None

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import DBT_PROJECT_DIR
+from orchestration import warm_dbt
 from orchestration.resources import WARM_LAUNCHER
 from orchestration.warm_dbt import SOCKET_ENV, WarmDbt
 
@@ -409,3 +410,14 @@ def test_runs_in_one_process_fork_their_warm_process_from_one_importer(tmp_path)
     first, second, third = seen["parents"]
     assert first == second != third == seen["importer"]
     assert "Traceback" not in done.stderr and "leaked" not in done.stderr, done.stderr[-3000:]
+
+
+def test_a_fork_of_the_caller_does_not_share_its_importers(monkeypatch):
+    """Two processes asking one importer over one socket would mix their requests."""
+    monkeypatch.setitem(warm_dbt._IMPORTERS, "duckdb", object())
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if not warm_dbt._IMPORTERS else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert "duckdb" in warm_dbt._IMPORTERS
