@@ -589,7 +589,10 @@ def _forked_warm_process(adapter: str, listener_fd: int, env: dict[str, str], pa
     with _IMPORTERS_LOCK:
         importer = _IMPORTERS.get(adapter)
         if importer is None or importer.process.poll() is not None:
-            importer = _IMPORTERS[adapter] = _Importer(adapter)
+            try:
+                importer = _IMPORTERS[adapter] = _Importer(adapter)
+            except OSError:  # no SOCK_SEQPACKET (macOS) or no process to spare
+                return None
     return importer.fork(listener_fd, env, parse)
 
 

@@ -427,3 +427,24 @@ def test_a_fork_of_the_caller_does_not_share_its_importers(monkeypatch):
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert "duckdb" in warm_dbt._IMPORTERS
+
+
+def test_without_an_importer_the_warm_process_starts_on_its_own(tmp_path, monkeypatch):
+    """Where the importer cannot start (no SOCK_SEQPACKET on macOS), a run's warm
+    process is started as a process of its own, and serves."""
+    monkeypatch.delenv(SOCKET_ENV, raising=False)
+
+    def no_importer(adapter):
+        raise OSError("Protocol not supported")
+
+    monkeypatch.setattr(warm_dbt, "_Importer", no_importer)
+    monkeypatch.setattr(warm_dbt, "_IMPORTERS", {})
+    warm = WarmDbt("duckdb", {"DO_NOT_TRACK": "1"})
+    warm.start()
+    try:
+        assert isinstance(warm._process, subprocess.Popen)
+        code, out, pids, launcher = _run(LAUNCHER, "parse", "--log-format", "json", cwd=tmp_path)
+        assert pids and launcher not in pids  # dbt ran in a fork of the warm process
+        assert code == 2 and "No dbt_project.yml found" in out, out[-2000:]
+    finally:
+        warm.stop()
