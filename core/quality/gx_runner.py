@@ -198,6 +198,11 @@ class _Checker:
                 line = self.process.stdout.readline()
             except (BrokenPipeError, OSError):
                 line = ""
+            except BaseException:
+                # cut off (an interrupt): its answer would be the next request's
+                self.process.kill()
+                self.process.wait()
+                raise
             if not line:  # the process ended
                 code = self.process.wait()
                 self.said.seek(0)

@@ -74,3 +74,31 @@ def test_a_fork_of_the_caller_does_not_share_the_checks_process():
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert gx_runner._CHECKER is not None
+
+
+def test_an_exchange_cut_off_never_hands_its_answer_to_the_next_request(tmp_path):
+    """A run interrupted while its checks ran leaves their answer in the pipe: the next
+    request in the same process (another run) must get its own answer, not that one."""
+    clean = _warehouse(tmp_path)
+    broken_folder = tmp_path / "broken"
+    broken_folder.mkdir()
+    broken = _warehouse(broken_folder)
+    con = duckdb.connect(str(broken))
+    con.execute("insert into marts.scores values (1)")
+    con.close()
+    gx_runner.prewarm()
+    checker = gx_runner._CHECKER
+
+    class Interrupted:
+        def readline(self):
+            raise KeyboardInterrupt
+
+    answers = checker.process.stdout
+    checker.process.stdout = Interrupted()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _run(clean)  # its answer (all passing) would be the next line read
+    finally:
+        checker.process.stdout = answers
+    outcomes = {o.check_name: o.passed for o in _run(broken)}
+    assert outcomes == {"id__unique": False, "id__not_null": True}
