@@ -18,35 +18,49 @@
     {{ return(model.identifier ~ '(' ~ (columns | join(', ')) ~ ')') }}
 {% endmacro %}
 
-{#- The name of the check's record when this run's check may look at rebuilt rows
-    only; none when it must read the whole table. -#}
-{% macro key_check_scoped(model, columns, marker) %}
-    {%- if not execute or marker is none or target.type != 'duckdb' or flags.FULL_REFRESH
-        or model.identifier is not defined -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set name = key_check_name(model, columns) -%}
+{#- Whether this run's key checks may look at rebuilt rows only at all. -#}
+{% macro key_checks_may_be_scoped() %}
+    {{ return(execute and target.type == 'duckdb' and not flags.FULL_REFRESH) }}
+{% endmacro %}
+
+{#- Of the checks `names`, those whose record allows a scoped check: one that passed
+    before, with a whole read within var('key_checks_full_every_days'). -#}
+{% macro usable_key_checks(names) %}
     {%- set kept = run_query(
         "select count(*) from information_schema.tables where table_catalog = current_database() "
         ~ "and table_schema = 'ops' and table_name = 'key_checks'"
     ) -%}
-    {%- if kept.rows[0][0] == 0 -%}
-        {{ return(none) }}
+    {%- if kept.rows[0][0] == 0 or not names -%}
+        {{ return([]) }}
     {%- endif -%}
+    {%- set quoted = [] -%}
+    {%- for name in names -%}{%- do quoted.append(sql_string(name)) -%}{%- endfor -%}
     {%- set usable = run_query(
-        "select count(*) from ops.key_checks where check_name = " ~ sql_string(name)
-        ~ " and checked_through is not null and fully_checked_at >= now() - to_days("
+        "select check_name from ops.key_checks where check_name in (" ~ (quoted | join(', '))
+        ~ ") and checked_through is not null and fully_checked_at >= now() - to_days("
         ~ (var('key_checks_full_every_days') | int) ~ ")"
     ) -%}
-    {{ return(name if usable.rows[0][0] > 0 else none) }}
+    {{ return(usable.columns[0].values() | list) }}
+{% endmacro %}
+
+{#- The name of the check's record when this run's check may look at rebuilt rows
+    only; none when it must read the whole table. -#}
+{% macro key_check_scoped(model, columns, marker) %}
+    {%- if marker is none or model.identifier is not defined or not key_checks_may_be_scoped() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set name = key_check_name(model, columns) -%}
+    {{ return(name if name in usable_key_checks([name]) else none) }}
 {% endmacro %}
 
 {#- on-run-end: each passing primary_key test with a marker records the newest marker
     of its table (the rows it has now checked), and the time when it read the whole
-    table. Decisions are taken before anything is written, as the tests took them. -#}
+    table. Which ones read it whole is decided, as the tests decided, before anything
+    is written: one query for all of them. -#}
 {% macro record_key_checks(results) %}
     {%- if execute and target.type == 'duckdb' -%}
         {%- set passed = [] -%}
+        {%- set names = [] -%}
         {%- for result in results
             if result.node.resource_type == 'test' and result.status == 'pass'
             and result.node.test_metadata is not none
@@ -59,18 +73,20 @@
                     database=tested.database, schema=tested.schema,
                     identifier=tested.alias or tested.name
                 ) -%}
-                {%- set scoped = key_check_scoped(relation, kwargs['columns'], kwargs['rebuilt_rows_marker']) -%}
-                {%- do passed.append((key_check_name(relation, kwargs['columns']), relation,
-                    kwargs['rebuilt_rows_marker'], scoped is none)) -%}
+                {%- set name = key_check_name(relation, kwargs['columns']) -%}
+                {%- do passed.append((name, relation, kwargs['rebuilt_rows_marker'])) -%}
+                {%- do names.append(name) -%}
             {%- endif -%}
         {%- endfor -%}
         {%- if passed -%}
+            {%- set scoped = usable_key_checks(names) if key_checks_may_be_scoped() else [] -%}
             {%- do run_query(
                 "create schema if not exists ops; "
                 ~ "create table if not exists ops.key_checks (check_name varchar primary key, "
                 ~ "checked_through timestamp with time zone, fully_checked_at timestamp with time zone)"
             ) -%}
-            {%- for name, relation, marker, whole in passed -%}
+            {%- for name, relation, marker in passed -%}
+                {%- set whole = name not in scoped -%}
                 {%- do run_query(
                     "insert into ops.key_checks select " ~ sql_string(name) ~ ", "
                     ~ "(select max(" ~ marker ~ ") from " ~ relation ~ "), "
