@@ -114,6 +114,27 @@ def _whole(low: int, high: int | None = None, high_note: str = "") -> Reader:
     return read
 
 
+_BYTES_PER_UNIT = {
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+
+
+def share_of_size(size: str, parts: int) -> str:
+    """One of `parts` equal shares of a DuckDB size such as 4GB, in whole MB (DuckDB's
+    units: KB is 1000 bytes, KiB 1024): the ingestion step's readers, side by side,
+    together stay within TC_DUCKDB_MEMORY_LIMIT."""
+    number, unit = re.fullmatch(r"([0-9.]+)\s*([a-zA-Z]+)", size.strip()).groups()
+    share = float(number) * _BYTES_PER_UNIT[unit.lower()] / max(1, parts)
+    return f"{max(1, int(share // 10**6))}MB"
+
+
 def _size(pattern: re.Pattern, example: str, *, lower: bool = False) -> Reader:
     def read(raw: str, env_name: str) -> str:
         value = raw.lower() if lower else raw
@@ -334,8 +355,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "TC_DUCKDB_MEMORY_LIMIT",
         "4GB",
-        "Memory DuckDB may use in each step (dbt models, scoring, the estimator's reads); "
-        "beyond it DuckDB spills to <TC_WAREHOUSE_DIR>/warehouse.duckdb.tmp. A size such as 4GB or 512MB.",
+        "Memory DuckDB may use in each step (dbt models, scoring, the estimator's reads; "
+        "ingestion's CSV readers share it, an equal part each of TC_INGEST_WORKERS); "
+        "beyond it DuckDB spills to <TC_WAREHOUSE_DIR>/warehouse.duckdb.tmp (ingestion: "
+        "beside the ingest log). A size such as 4GB or 512MB.",
         _size(_MEMORY, "4GB or 512MB"),
     ),
     Setting(
@@ -494,6 +517,7 @@ class Settings:
             date_min=self.plausible_date_min,
             date_max=today + timedelta(days=self.plausible_date_max_days_ahead),
             settle_seconds=self.landing_settle_seconds,
+            csv_memory_limit=share_of_size(self.duckdb_memory_limit, self.ingest_workers),
         )
 
     # --- where things live -------------------------------------------------

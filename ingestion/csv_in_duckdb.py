@@ -49,7 +49,9 @@ from ingestion.validate import (
     typed_columns,
 )
 
-MEMORY_LIMIT = "1GB"  # per file being read; DuckDB spills to disk beyond it
+# per file being read unless the caller says (the ingestion step gives each of its
+# workers an equal part of TC_DUCKDB_MEMORY_LIMIT); DuckDB spills to disk beyond it
+MEMORY_LIMIT = "1GB"
 BATCH_ROWS = 250_000  # rows judged by polars at a time
 
 # Unicode White_Space: what polars' strip_chars() strips (Rust's char::is_whitespace)
@@ -181,7 +183,12 @@ class CsvInDuckDB:
     connection and its spill folder)."""
 
     def __init__(
-        self, entity: Entity, csv: CsvFile, window: DateWindow | None, spill_dir: Path
+        self,
+        entity: Entity,
+        csv: CsvFile,
+        window: DateWindow | None,
+        spill_dir: Path,
+        memory_limit: str = MEMORY_LIMIT,
     ) -> None:
         check_columns(entity, dict.fromkeys(csv.header, pl.String()))
         self.entity, self.csv, self.window, self.spill_dir = entity, csv, window, spill_dir
@@ -190,7 +197,7 @@ class CsvInDuckDB:
         spill_dir.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(
             config={
-                "memory_limit": MEMORY_LIMIT,
+                "memory_limit": memory_limit,
                 "temp_directory": spill_dir.as_posix(),
                 "preserve_insertion_order": True,  # records keep the file's order
             }

@@ -38,7 +38,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from ingestion.contract import ENTITIES, Entity, split_extension
-from ingestion.csv_in_duckdb import CsvInDuckDB
+from ingestion.csv_in_duckdb import MEMORY_LIMIT, CsvInDuckDB
 from ingestion.readers import LINE_NO, RAW, CsvFile, UnreadableFileError, read_file
 from ingestion.validate import POLARS_TYPES, DateWindow, MissingColumnsError, validate
 from shared.files import write_atomic
@@ -81,13 +81,15 @@ RAW_KEPT_CHARS = 10_000
 
 @dataclass(frozen=True)
 class InputRules:
-    """How landing files are judged beyond the contract's columns; the settings make
-    them (Settings.input_rules). These defaults judge nothing more: no date window,
-    no settle time."""
+    """How landing files are judged beyond the contract's columns, and the memory a
+    CSV file's reader may use before it spills; the settings make them
+    (Settings.input_rules). These defaults judge nothing more: no date window, no
+    settle time."""
 
     date_min: date | None = None
     date_max: date | None = None
     settle_seconds: float = 0.0
+    csv_memory_limit: str = MEMORY_LIMIT
 
     @property
     def window(self) -> DateWindow | None:
@@ -556,7 +558,9 @@ class _EntityLoader:
         reasons and counts as `validate` on the whole file (csv_in_duckdb.py)."""
         stat = opened.stat
         # raises MissingColumnsError (the file quarantined whole by the caller)
-        with CsvInDuckDB(self.entity, csv, self.rules.window, self.spill_dir) as staged:
+        with CsvInDuckDB(
+            self.entity, csv, self.rules.window, self.spill_dir, self.rules.csv_memory_limit
+        ) as staged:
             try:
                 staged.stage()
             except UnreadableFileError as exc:

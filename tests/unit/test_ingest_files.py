@@ -531,3 +531,34 @@ def test_a_link_re_pointed_outside_between_scan_and_read_is_not_read(land, tmp_p
     monkeypatch.undo()
     report = ingest_entity(entity("sales/orders"), landing, paths)
     assert (report.files_refused, report.rows_loaded) == (1, 0)
+
+
+def test_csv_readers_share_the_duckdb_memory_limit(land, monkeypatch):
+    """Each CSV reader gets its worker's share of TC_DUCKDB_MEMORY_LIMIT (issue 23: at L
+    the readers spilled at a fixed 1 GB each, 9 % slower), and uses it."""
+    import ingestion.load as load
+    from core.settings import Settings
+
+    s = Settings.from_env(
+        {
+            "TC_WAREHOUSE_DIR": "/tmp/unused",
+            "TC_DUCKDB_MEMORY_LIMIT": "3GB",
+            "TC_INGEST_WORKERS": "3",
+        }
+    )
+    assert s.input_rules().csv_memory_limit == "1000MB"
+    landing, paths, drop = land
+    drop("sales/orders/a.csv", HEADER + GOOD)
+    limits = []
+
+    class Recording(load.CsvInDuckDB):
+        def stage(self):
+            limits.append(self.con.execute("select current_setting('memory_limit')").fetchone()[0])
+            return super().stage()
+
+    monkeypatch.setattr(load, "CsvInDuckDB", Recording)
+    report = ingest_entity(
+        entity("sales/orders"), landing, paths, InputRules(csv_memory_limit="700MB")
+    )
+    assert report.rows_loaded == 1
+    assert limits == ["667.5 MiB"]  # DuckDB reports 700 MB in MiB
