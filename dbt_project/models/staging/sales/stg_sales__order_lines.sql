@@ -14,7 +14,8 @@ ingested_files as {{ inline_import() }} (
 source as (
     {{ latest_by_key(
         source('raw', 'sales__order_lines'), ['order_id', 'line_no'],
-        only_keys_in='keys_in_new_files' if build_only_touched else none
+        only_keys_in='keys_in_new_files' if build_only_touched else none,
+        rank_repeated_keys_only=true
     ) }}
 ),
 
