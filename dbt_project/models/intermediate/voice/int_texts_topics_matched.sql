@@ -36,11 +36,12 @@ taxonomy as (
 ),
 
 member_texts as (
+    -- text_hash is the md5 of the text: one text per hash, its words computed once
     select
         scored.text_hash,
         coalesce(scored.lang, '?') as lang_key,
         max(scored.lang) as lang,
-        max({{ padded_words('texts.text') }}) as text_words
+        {{ padded_words('max(texts.text)') }} as text_words
     from scored
     inner join texts
         on
@@ -63,19 +64,72 @@ member_texts as (
     group by scored.text_hash, coalesce(scored.lang, '?')
 ),
 
+terms as (
+    select
+        topic,
+        lang,
+        replace(lower(term), '*', '') as stem,
+        term like '%*' as is_prefix
+    from topic_terms
+),
+
+-- a term of letters only is a word: matched by equality (or as a word's start)
+-- against each text's words, the same matches as `like` on the padded words; other
+-- terms (phrases, terms with other characters) are matched with `like` as written
+word_terms as (
+    select *
+    from terms
+    where {{ is_letters_only('stem') }}
+),
+
+other_terms as (
+    select *
+    from terms
+    where not {{ is_letters_only('stem') }}
+),
+
+words_of_texts as (
+    select distinct *
+    from ({{ words_of_padded('member_texts', ['text_hash', 'lang_key', 'lang'], 'text_words') }}) as split_words
+),
+
 matched as (
-    select distinct
+    select
+        words_of_texts.text_hash,
+        words_of_texts.lang_key,
+        word_terms.topic
+    from words_of_texts
+    inner join word_terms
+        on
+            words_of_texts.lang = word_terms.lang
+            and not word_terms.is_prefix
+            and words_of_texts.word = word_terms.stem
+
+    union
+
+    select
+        words_of_texts.text_hash,
+        words_of_texts.lang_key,
+        word_terms.topic
+    from words_of_texts
+    inner join word_terms
+        on
+            words_of_texts.lang = word_terms.lang
+            and word_terms.is_prefix
+            and left(words_of_texts.word, length(word_terms.stem)) = word_terms.stem
+
+    union
+
+    select
         member_texts.text_hash,
         member_texts.lang_key,
-        topic_terms.topic
+        other_terms.topic
     from member_texts
-    inner join topic_terms
+    inner join other_terms
         on
-            member_texts.lang = topic_terms.lang
+            member_texts.lang = other_terms.lang
             and member_texts.text_words like concat(
-                '% ',
-                replace(lower(topic_terms.term), '*', ''),
-                case when topic_terms.term like '%*' then '%' else ' %' end
+                '% ', other_terms.stem, case when other_terms.is_prefix then '%' else ' %' end
             )
 ),
 
