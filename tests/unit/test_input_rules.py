@@ -12,8 +12,12 @@ from ingestion.load import InputRules
 def test_the_defaults_judge_dates_from_2000_to_tomorrow_and_wait_five_seconds():
     s = Settings.from_env({})
     rules = s.input_rules(today=date(2026, 12, 3))
+    # CSV readers: an equal part of TC_DUCKDB_MEMORY_LIMIT (4GB) per ingest worker (2)
     assert rules == InputRules(
-        date_min=date(2000, 1, 1), date_max=date(2026, 12, 4), settle_seconds=5.0
+        date_min=date(2000, 1, 1),
+        date_max=date(2026, 12, 4),
+        settle_seconds=5.0,
+        csv_memory_limit="2000MB",
     )
     assert rules.window is not None and rules.window.last == date(2026, 12, 4)
 

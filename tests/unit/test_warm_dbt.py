@@ -58,7 +58,7 @@ def test_a_forked_command_prints_and_exits_as_dbt_does(warm, tmp_path):
     plain_code, plain_out, plain_pids, plain = _run(
         DBT, "parse", "--log-format", "json", cwd=tmp_path
     )
-    assert pids and launcher not in pids  # dbt ran in a fork of the warm process
+    assert pids and launcher not in pids, out  # dbt ran in a fork of the warm process
     assert plain_pids == {plain}
     assert code == plain_code == 2
     assert "No dbt_project.yml found" in out
@@ -444,7 +444,7 @@ def test_without_an_importer_the_warm_process_starts_on_its_own(tmp_path, monkey
     try:
         assert isinstance(warm._process, subprocess.Popen)
         code, out, pids, launcher = _run(LAUNCHER, "parse", "--log-format", "json", cwd=tmp_path)
-        assert pids and launcher not in pids  # dbt ran in a fork of the warm process
+        assert pids and launcher not in pids, out  # dbt ran in a fork of the warm process
         assert code == 2 and "No dbt_project.yml found" in out, out[-2000:]
     finally:
         warm.stop()
