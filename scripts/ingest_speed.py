@@ -4,9 +4,10 @@ Generates the benchmark's world at `--scale` (activity density 3, order density 
 5 is the performance issue's M, 50 its L) and writes its history as plain CSV, one
 file per entity, as `trustcap benchmark` does (kept in `--dir` for the next runs),
 then ingests every entity into a fresh warehouse folder on `--workers` threads, as
-the ingestion step does. Prints one JSON line per run (the process's peak memory
-includes generating the world when this run generated it: run again for the
-ingestion's own peak). `--floor` also measures what
+the ingestion step does, each reader with its part of `--memory` (as the step shares
+TC_DUCKDB_MEMORY_LIMIT; `--memory 2GB` gives the former 1 GB each). Prints one JSON
+line per run (the process's peak memory includes generating the world when this run
+generated it: run again for the ingestion's own peak). `--floor` also measures what
 DuckDB alone costs to read each file (every value text) and write it to Parquet, no
 typing at all: the bound of any CSV-to-Parquet ingestion with these libraries.
 
@@ -48,14 +49,20 @@ def landing_folder(scale: float, root: Path) -> tuple[Path, bool]:
     return landing, True
 
 
-def ingest_all(landing: Path, warehouse: Path, workers: int) -> dict:
+def ingest_all(landing: Path, warehouse: Path, workers: int, memory: str = "4GB") -> dict:
+    from core.settings import share_of_size
     from ingestion.contract import ENTITIES
     from ingestion.load import InputRules, StoragePaths, ingest_entity
 
     shutil.rmtree(warehouse, ignore_errors=True)
     paths = StoragePaths(warehouse / "raw", warehouse / "quarantine", warehouse / "ingest_log")
     today = datetime.now(UTC).date()
-    rules = InputRules(date(2000, 1, 1), today + timedelta(days=1))
+    # each reader's part of the memory, as the ingestion step gives it (Settings.input_rules)
+    rules = InputRules(
+        date(2000, 1, 1),
+        today + timedelta(days=1),
+        csv_memory_limit=share_of_size(memory, workers),
+    )
     started, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(workers) as pool:
         reports = list(pool.map(lambda e: ingest_entity(e, landing, paths, rules), ENTITIES))
@@ -99,11 +106,14 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, required=True, help="work folder (kept)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--memory", default="4GB", help="TC_DUCKDB_MEMORY_LIMIT to share between the workers"
+    )
     parser.add_argument("--floor", action="store_true")
     args = parser.parse_args()
     landing, generated = landing_folder(args.scale, args.dir)
     for _ in range(args.repeat):
-        figures = ingest_all(landing, args.dir / "warehouse", args.workers)
+        figures = ingest_all(landing, args.dir / "warehouse", args.workers, args.memory)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kB -> GB
         figures["peak_rss_gb" + ("_with_generation" if generated else "")] = round(peak, 2)
         print(json.dumps(figures), flush=True)
