@@ -93,6 +93,7 @@ words_of_texts as (
     from ({{ words_of_padded('member_texts', ['text_hash', 'lang_key', 'lang'], 'text_words') }}) as split_words
 ),
 
+-- whole words and word starts apart: the first is an equality, so a hash join
 matched as (
     select
         words_of_texts.text_hash,
