@@ -533,7 +533,7 @@ def test_a_link_re_pointed_outside_between_scan_and_read_is_not_read(land, tmp_p
     assert (report.files_refused, report.rows_loaded) == (1, 0)
 
 
-def test_csv_readers_share_the_duckdb_memory_limit(land, monkeypatch):
+def test_csv_readers_share_the_duckdb_memory_limit(land, monkeypatch, tmp_path):
     """Each CSV reader gets its worker's share of TC_DUCKDB_MEMORY_LIMIT (issue 23: at L
     the readers spilled at a fixed 1 GB each, 9 % slower), and uses it."""
     import ingestion.load as load
@@ -541,7 +541,7 @@ def test_csv_readers_share_the_duckdb_memory_limit(land, monkeypatch):
 
     s = Settings.from_env(
         {
-            "TC_WAREHOUSE_DIR": "/tmp/unused",
+            "TC_WAREHOUSE_DIR": str(tmp_path / "wh"),
             "TC_DUCKDB_MEMORY_LIMIT": "3GB",
             "TC_INGEST_WORKERS": "3",
         }
