@@ -836,3 +836,33 @@ def test_trust_events_rebuilt_per_contact_equal_a_full_build(ran):
     )
     _, rewritten, total = built["incremental"]
     assert rewritten == total
+
+
+def test_the_benchmark_names_dbt_time_per_model_and_test(ran):
+    """`trustcap benchmark` keeps what dbt reports for each model and test of a run
+    (benchmark.json, and the largest in its report): every model and test of the run
+    has its seconds, no other step's assets do."""
+    from trustcap.benchmark import _dbt_nodes_line, dbt_node_seconds
+
+    with DagsterInstance.from_config(str(ran.settings.dagster_home)) as instance:
+        first = instance.get_runs()[-1]  # the fixture's `trustcap run`
+        assert first.status.value == "SUCCESS"
+        checked = instance.get_records_for_run(
+            first.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records
+    seconds = dbt_node_seconds(ran.settings.dagster_home, first.run_id)
+    models = [key for key in seconds if ":" not in key]
+    tests = [key for key in seconds if ":" in key]
+    assert "staging/stg_sales__orders" in models and "marts/customer_trust" in models
+    assert len(models) >= 50 and all(seconds[key] > 0 for key in seconds)
+    assert any(key.startswith("staging/stg_sales__orders:primary_key") for key in tests)
+    # the checks step's (GX) evaluations are not dbt's: every test here is one of dbt's
+    dbt_checks = {
+        f"{r.event_log_entry.dagster_event.event_specific_data.asset_key.to_user_string()}:"
+        f"{r.event_log_entry.dagster_event.event_specific_data.check_name}"
+        for r in checked
+        if "dbt" in (r.event_log_entry.dagster_event.step_key or "")
+    }
+    assert set(tests) == dbt_checks and len(tests) >= 100
+    (line,) = _dbt_nodes_line(seconds, seconds)
+    assert f"over {len(seconds)} nodes" in line
