@@ -40,7 +40,7 @@ class SettingsError(ValueError):
 # the typed value or raises SettingsError with one line for the user
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_MEMORY = re.compile(r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+_MEMORY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 _SPARK_MEMORY = re.compile(r"^[0-9]+[kmgt]$")
 _GLOB_CHARACTERS = ("*", "?", "[", "]")
 ENGAGEMENT_RULES = ("first_inbound", "first_answered")
@@ -130,7 +130,7 @@ def share_of_size(size: str, parts: int) -> str:
     """One of `parts` equal shares of a DuckDB size such as 4GB, in whole MB (DuckDB's
     units: KB is 1000 bytes, KiB 1024): the ingestion step's readers, side by side,
     together stay within TC_DUCKDB_MEMORY_LIMIT."""
-    number, unit = re.fullmatch(r"([0-9.]+)\s*([a-zA-Z]+)", size.strip()).groups()
+    number, unit = _MEMORY.match(size.strip()).groups()  # a size the setting accepted
     share = float(number) * _BYTES_PER_UNIT[unit.lower()] / max(1, parts)
     return f"{max(1, int(share // 10**6))}MB"
 

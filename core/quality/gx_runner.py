@@ -196,7 +196,7 @@ class _Checker:
                 self.process.stdin.write(json.dumps(request) + "\n")
                 self.process.stdin.flush()
                 line = self.process.stdout.readline()
-            except (BrokenPipeError, OSError):
+            except OSError:  # a broken pipe among them: the process ended
                 line = ""
             except BaseException:
                 # cut off (an interrupt): its answer would be the next request's
